@@ -1,0 +1,2 @@
+/** The embedded benchmark: simulated tabletop tasks, expert demonstrations, closed-loop evaluation. Not built yet. */
+package org.dust4j.sim;

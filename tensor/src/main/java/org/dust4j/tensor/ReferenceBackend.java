@@ -1,0 +1,677 @@
+package org.dust4j.tensor;
+
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The scalar oracle: every op written the plainest way, on logical row-major float copies of its
+ * inputs, accumulating in double where a sum is involved. Slow by design; every fast backend is
+ * tested against it.
+ */
+public class ReferenceBackend implements Backend {
+
+    @Override
+    public String name() { return "reference"; }
+
+    @Override
+    public Device device() { return Device.CPU; }
+
+    // ------------------------------------------------------------ helpers
+
+    static void requireF32(String op, Tensor... ts) {
+        for (Tensor t : ts) {
+            if (t != null && t.dtype() != DType.F32) {
+                throw new IllegalArgumentException(op + ": expects F32 input, got " + t.dtype() + " of shape "
+                        + Shape.str(t.shape()) + " (convert with to(DType.F32))");
+            }
+        }
+    }
+
+    static void requireShape(String op, String what, Tensor t, int... shape) {
+        if (!Arrays.equals(t.shape(), shape)) {
+            throw new IllegalArgumentException(op + ": " + what + " has shape " + Shape.str(t.shape())
+                    + ", expected " + Shape.str(shape));
+        }
+    }
+
+    static int lastDim(String op, Tensor x) {
+        if (x.rank() == 0) throw new IllegalArgumentException(op + ": needs rank >= 1, got a scalar");
+        return x.size(-1);
+    }
+
+    static int[] withoutLast(int[] s) {
+        return Arrays.copyOf(s, s.length - 1);
+    }
+
+    // ------------------------------------------------------------ memory
+
+    @Override
+    public Tensor zeros(DType dtype, int... shape) { return Tensor.zeros(dtype, shape); }
+
+    @Override
+    public Tensor copy(Tensor x) {
+        Tensor out = Tensor.zeros(x.dtype(), x.shape());
+        copyInto(x, out);
+        return out;
+    }
+
+    @Override
+    public void copyInto(Tensor src, Tensor dst) {
+        Tensor s = src.expand(Shape.broadcast("copyInto", src.shape(), dst.shape()));
+        if (!Arrays.equals(s.shape(), dst.shape())) {
+            throw new IllegalArgumentException("copyInto: source " + Shape.str(src.shape()) + " does not broadcast to "
+                    + Shape.str(dst.shape()));
+        }
+        int[] shape = dst.shape();
+        int n = dst.numel();
+        int[] idx = new int[shape.length];
+        boolean ints = !dst.dtype().isFloating() && !src.dtype().isFloating();
+        long[] lv = ints ? s.toLongArray() : null;
+        float[] fv = ints ? null : s.toFloatArray();
+        for (int i = 0; i < n; i++) {
+            int p = dst.offset();
+            for (int d = 0; d < shape.length; d++) p += idx[d] * dst.stride(d);
+            switch (dst.storage()) {
+                case CpuStorage.Floats f -> f.data()[p] = fv[i];
+                case CpuStorage.Shorts h -> h.data()[p] = h.dtype() == DType.BF16 ? Half.floatToBf16(fv[i]) : Half.floatToF16(fv[i]);
+                case CpuStorage.Longs l -> l.data()[p] = ints ? lv[i] : (long) fv[i];
+                case CpuStorage.Ints t -> t.data()[p] = ints ? (int) lv[i] : (int) fv[i];
+                default -> throw new IllegalArgumentException("copyInto: destination on " + dst.device() + " is not a CPU tensor");
+            }
+            for (int d = shape.length - 1; d >= 0; d--) {
+                if (++idx[d] < shape[d]) break;
+                idx[d] = 0;
+            }
+        }
+    }
+
+    @Override
+    public Tensor convert(Tensor x, DType target) {
+        Tensor out = Tensor.zeros(target, x.shape());
+        copyInto(x, out);
+        return out;
+    }
+
+    @Override
+    public void fill(Tensor dst, float value) {
+        copyInto(Tensor.scalar(value).reshape(), dst);
+    }
+
+    @Override
+    public Tensor random(long seed, boolean normal, int... shape) {
+        float[] d = new float[Shape.numelInt(shape)];
+        for (int i = 0; i < d.length; i++) d[i] = normal ? Rng.normal(seed, i) : Rng.uniform(seed, i);
+        return Tensor.of(d, shape);
+    }
+
+    // ------------------------------------------------------------ gemm
+
+    /** Validated gemm operand geometry: batch count and per-operand batch strides (0 when shared). */
+    record GemmDims(int batch, int m, int n, int k) {}
+
+    static GemmDims gemmDims(Tensor a, boolean ta, Tensor b, boolean tb, Tensor c) {
+        requireF32("gemm", a, b, c);
+        for (Tensor t : new Tensor[] {a, b, c}) {
+            if (t.rank() < 2 || t.rank() > 3) {
+                throw new IllegalArgumentException("gemm: operands must be rank 2 or 3, got A " + Shape.str(a.shape())
+                        + ", B " + Shape.str(b.shape()) + ", C " + Shape.str(c.shape()));
+            }
+        }
+        int m = ta ? a.size(-1) : a.size(-2), ka = ta ? a.size(-2) : a.size(-1);
+        int kb = tb ? b.size(-1) : b.size(-2), n = tb ? b.size(-2) : b.size(-1);
+        String desc = "A " + Shape.str(a.shape()) + (ta ? "^T" : "") + ", B " + Shape.str(b.shape()) + (tb ? "^T" : "")
+                + ", C " + Shape.str(c.shape());
+        if (ka != kb) throw new IllegalArgumentException("gemm: inner dimensions differ (" + ka + " vs " + kb + "): " + desc);
+        if (c.size(-2) != m || c.size(-1) != n) throw new IllegalArgumentException("gemm: C must be [" + m + ", " + n + "]: " + desc);
+        int batch = c.rank() == 3 ? c.size(0) : 1;
+        if ((a.rank() == 3 && (c.rank() != 3 || a.size(0) != batch)) || (b.rank() == 3 && (c.rank() != 3 || b.size(0) != batch))) {
+            throw new IllegalArgumentException("gemm: batch sizes differ: " + desc);
+        }
+        return new GemmDims(batch, m, n, ka);
+    }
+
+    @Override
+    public void gemm(float alpha, Tensor a, boolean transA, Tensor b, boolean transB, float beta, Tensor c) {
+        GemmDims g = gemmDims(a, transA, b, transB, c);
+        for (int bi = 0; bi < g.batch(); bi++) {
+            Tensor a2 = a.rank() == 3 ? a.select(0, bi) : a, b2 = b.rank() == 3 ? b.select(0, bi) : b;
+            Tensor c2 = c.rank() == 3 ? c.select(0, bi) : c;
+            if (transA) a2 = a2.mT();
+            if (transB) b2 = b2.mT();
+            float[] av = a2.toFloatArray(), bv = b2.toFloatArray(), cv = c2.toFloatArray();
+            float[] out = new float[g.m() * g.n()];
+            for (int i = 0; i < g.m(); i++) {
+                for (int j = 0; j < g.n(); j++) {
+                    double s = 0;
+                    for (int k = 0; k < g.k(); k++) s += (double) av[i * g.k() + k] * bv[k * g.n() + j];
+                    double prev = beta == 0f ? 0 : (double) beta * cv[i * g.n() + j];
+                    out[i * g.n() + j] = (float) (alpha * s + prev);
+                }
+            }
+            copyInto(Tensor.of(out, g.m(), g.n()), c2);
+        }
+    }
+
+    // ------------------------------------------------------------ element-wise
+
+    @Override
+    public Tensor binary(Ops.Binary op, Tensor a, Tensor b) {
+        requireF32(op.name().toLowerCase(), a, b);
+        int[] shape = Shape.broadcast(op.name().toLowerCase(), a.shape(), b.shape());
+        float[] x = a.expand(shape).toFloatArray(), y = b.expand(shape).toFloatArray();
+        float[] out = new float[x.length];
+        for (int i = 0; i < out.length; i++) out[i] = applyBinary(op, x[i], y[i]);
+        return Tensor.of(out, shape);
+    }
+
+    static float applyBinary(Ops.Binary op, float x, float y) {
+        return switch (op) {
+            case ADD -> x + y;
+            case SUB -> x - y;
+            case MUL -> x * y;
+            case DIV -> x / y;
+            case MAX -> Float.isNaN(x) || Float.isNaN(y) ? Float.NaN : Math.max(x, y);
+            case MIN -> Float.isNaN(x) || Float.isNaN(y) ? Float.NaN : Math.min(x, y);
+        };
+    }
+
+    @Override
+    public Tensor scalar(Ops.Scalar op, Tensor x, float s) {
+        requireF32("scalar " + op.name().toLowerCase(), x);
+        float[] v = x.toFloatArray();
+        for (int i = 0; i < v.length; i++) v[i] = applyScalar(op, v[i], s);
+        return Tensor.of(v, x.shape());
+    }
+
+    static float applyScalar(Ops.Scalar op, float x, float s) {
+        return switch (op) {
+            case ADD -> x + s;
+            case SUB -> x - s;
+            case MUL -> x * s;
+            case DIV -> x / s;
+            case RSUB -> s - x;
+            case RDIV -> s / x;
+            case POW -> (float) Math.pow(x, s);
+            case MAX -> Float.isNaN(x) ? x : Math.max(x, s);
+            case MIN -> Float.isNaN(x) ? x : Math.min(x, s);
+        };
+    }
+
+    static final double SQRT_2_OVER_PI = Math.sqrt(2.0 / Math.PI);
+
+    /** f(x) in double, rounded once. */
+    static float applyUnary(Ops.Unary op, float xf) {
+        double x = xf;
+        return (float) switch (op) {
+            case NEG -> -x;
+            case ABS -> Math.abs(x);
+            case SQUARE -> x * x;
+            case EXP -> Math.exp(x);
+            case LOG -> Math.log(x);
+            case SQRT -> Math.sqrt(x);
+            case RSQRT -> 1.0 / Math.sqrt(x);
+            case RECIPROCAL -> 1.0 / x;
+            case TANH -> Math.tanh(x);
+            case SIGMOID -> 1.0 / (1.0 + Math.exp(-x));
+            case SILU -> x / (1.0 + Math.exp(-x));
+            case RELU -> x > 0 ? x : 0.0;
+            case GELU_TANH -> 0.5 * x * (1.0 + Math.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)));
+        };
+    }
+
+    /** f'(x) in double. */
+    static double unaryDerivative(Ops.Unary op, double x) {
+        return switch (op) {
+            case NEG -> -1.0;
+            case ABS -> x > 0 ? 1.0 : x < 0 ? -1.0 : 0.0;
+            case SQUARE -> 2.0 * x;
+            case EXP -> Math.exp(x);
+            case LOG -> 1.0 / x;
+            case SQRT -> 0.5 / Math.sqrt(x);
+            case RSQRT -> -0.5 / (x * Math.sqrt(x));
+            case RECIPROCAL -> -1.0 / (x * x);
+            case TANH -> {
+                double t = Math.tanh(x);
+                yield 1.0 - t * t;
+            }
+            case SIGMOID -> {
+                double s = 1.0 / (1.0 + Math.exp(-x));
+                yield s * (1.0 - s);
+            }
+            case SILU -> {
+                double s = 1.0 / (1.0 + Math.exp(-x));
+                yield s * (1.0 + x * (1.0 - s));
+            }
+            case RELU -> x > 0 ? 1.0 : 0.0;
+            case GELU_TANH -> {
+                double u = SQRT_2_OVER_PI * (x + 0.044715 * x * x * x);
+                double t = Math.tanh(u);
+                yield 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * SQRT_2_OVER_PI * (1.0 + 3 * 0.044715 * x * x);
+            }
+        };
+    }
+
+    @Override
+    public Tensor unary(Ops.Unary op, Tensor x) {
+        requireF32(op.name().toLowerCase(), x);
+        float[] v = x.toFloatArray();
+        for (int i = 0; i < v.length; i++) v[i] = applyUnary(op, v[i]);
+        return Tensor.of(v, x.shape());
+    }
+
+    @Override
+    public Tensor unaryBackward(Ops.Unary op, Tensor x, Tensor gradOut) {
+        String name = op.name().toLowerCase() + " backward";
+        requireF32(name, x, gradOut);
+        requireShape(name, "gradOut", gradOut, x.shape());
+        float[] v = x.toFloatArray(), g = gradOut.toFloatArray();
+        for (int i = 0; i < v.length; i++) v[i] = (float) (g[i] * unaryDerivative(op, v[i]));
+        return Tensor.of(v, x.shape());
+    }
+
+    @Override
+    public void addInPlace(Tensor dst, Tensor src) {
+        requireF32("addInPlace", dst, src);
+        Tensor s = src.expand(Shape.broadcast("addInPlace", src.shape(), dst.shape()));
+        if (!Arrays.equals(s.shape(), dst.shape())) {
+            throw new IllegalArgumentException("addInPlace: " + Shape.str(src.shape()) + " does not broadcast to " + Shape.str(dst.shape()));
+        }
+        float[] d = dst.toFloatArray(), v = s.toFloatArray();
+        for (int i = 0; i < d.length; i++) d[i] += v[i];
+        copyInto(Tensor.of(d, dst.shape()), dst);
+    }
+
+    // ------------------------------------------------------------ reductions
+
+    @Override
+    public Tensor reduce(Ops.Reduce op, Tensor x, int axis, boolean keepDim) {
+        String name = op.name().toLowerCase();
+        requireF32(name, x);
+        int a = Shape.axis(name, axis, x.rank());
+        int[] shape = x.shape();
+        int outer = 1, inner = 1, n = shape[a];
+        for (int i = 0; i < a; i++) outer *= shape[i];
+        for (int i = a + 1; i < shape.length; i++) inner *= shape[i];
+        if (n == 0 && op == Ops.Reduce.MAX) throw new IllegalArgumentException("max: axis " + a + " of shape " + Shape.str(shape) + " is empty");
+        float[] v = x.toFloatArray();
+        float[] out = new float[outer * inner];
+        for (int o = 0; o < outer; o++) {
+            for (int in = 0; in < inner; in++) {
+                double acc = op == Ops.Reduce.MAX ? Double.NEGATIVE_INFINITY : 0;
+                for (int i = 0; i < n; i++) {
+                    float e = v[(o * n + i) * inner + in];
+                    if (op == Ops.Reduce.MAX) acc = Float.isNaN(e) || Double.isNaN(acc) ? Double.NaN : Math.max(acc, e);
+                    else acc += e;
+                }
+                out[o * inner + in] = (float) (op == Ops.Reduce.MEAN ? acc / n : acc);
+            }
+        }
+        int[] os = shape.clone();
+        os[a] = 1;
+        Tensor r = Tensor.of(out, os);
+        return keepDim ? r : r.squeeze(a);
+    }
+
+    @Override
+    public Tensor sumTo(Tensor x, int[] shape) {
+        requireF32("sumTo", x);
+        int[] xs = x.shape();
+        if (!Arrays.equals(Shape.broadcast("sumTo", shape, xs), xs)) {
+            throw new IllegalArgumentException("sumTo: " + Shape.str(shape) + " does not broadcast to " + Shape.str(xs));
+        }
+        Tensor r = x;
+        int lead = xs.length - shape.length;
+        for (int i = 0; i < lead; i++) r = reduce(Ops.Reduce.SUM, r, 0, false);
+        for (int i = 0; i < shape.length; i++) {
+            if (shape[i] == 1 && r.size(i) != 1) r = reduce(Ops.Reduce.SUM, r, i, true);
+        }
+        return r.isContiguous() && r.offset() == 0 ? r.reshape(shape) : copy(r).reshape(shape);
+    }
+
+    @Override
+    public double sumAll(Tensor x) {
+        requireF32("sumAll", x);
+        double s = 0;
+        for (float f : x.toFloatArray()) s += f;
+        return s;
+    }
+
+    @Override
+    public double sumSquares(Tensor x) {
+        requireF32("sumSquares", x);
+        double s = 0;
+        for (float f : x.toFloatArray()) s += (double) f * f;
+        return s;
+    }
+
+    // ------------------------------------------------------------ softmax, norms
+
+    @Override
+    public Tensor softmax(Tensor x) {
+        requireF32("softmax", x);
+        int d = lastDim("softmax", x);
+        float[] v = x.toFloatArray();
+        for (int r = 0; r < (d == 0 ? 0 : v.length / d); r++) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (int i = 0; i < d; i++) max = Math.max(max, v[r * d + i]);
+            double sum = 0;
+            for (int i = 0; i < d; i++) sum += Math.exp(v[r * d + i] - max);
+            for (int i = 0; i < d; i++) v[r * d + i] = (float) (Math.exp(v[r * d + i] - max) / sum);
+        }
+        return Tensor.of(v, x.shape());
+    }
+
+    @Override
+    public Tensor softmaxBackward(Tensor y, Tensor gradOut) {
+        requireF32("softmax backward", y, gradOut);
+        requireShape("softmax backward", "gradOut", gradOut, y.shape());
+        int d = lastDim("softmax backward", y);
+        float[] yv = y.toFloatArray(), g = gradOut.toFloatArray(), out = new float[yv.length];
+        for (int r = 0; r < (d == 0 ? 0 : yv.length / d); r++) {
+            double dot = 0;
+            for (int i = 0; i < d; i++) dot += (double) yv[r * d + i] * g[r * d + i];
+            for (int i = 0; i < d; i++) out[r * d + i] = (float) (yv[r * d + i] * (g[r * d + i] - dot));
+        }
+        return Tensor.of(out, y.shape());
+    }
+
+    static void checkNormParams(String op, Tensor x, Tensor weight, Tensor bias) {
+        requireF32(op, x, weight, bias);
+        int d = lastDim(op, x);
+        if (weight != null) requireShape(op, "weight", weight, d);
+        if (bias != null) requireShape(op, "bias", bias, d);
+    }
+
+    @Override
+    public NormResult layerNorm(Tensor x, Tensor weight, Tensor bias, float eps) {
+        checkNormParams("layerNorm", x, weight, bias);
+        int d = x.size(-1), rows = d == 0 ? 0 : x.numel() / d;
+        float[] v = x.toFloatArray(), out = new float[v.length], mean = new float[rows], rstd = new float[rows];
+        float[] w = weight == null ? null : weight.toFloatArray(), b = bias == null ? null : bias.toFloatArray();
+        for (int r = 0; r < rows; r++) {
+            double s = 0;
+            for (int i = 0; i < d; i++) s += v[r * d + i];
+            double mu = s / d, var = 0;
+            for (int i = 0; i < d; i++) var += (v[r * d + i] - mu) * (v[r * d + i] - mu);
+            double rs = 1.0 / Math.sqrt(var / d + eps);
+            mean[r] = (float) mu;
+            rstd[r] = (float) rs;
+            for (int i = 0; i < d; i++) {
+                double y = (v[r * d + i] - mu) * rs;
+                if (w != null) y *= w[i];
+                if (b != null) y += b[i];
+                out[r * d + i] = (float) y;
+            }
+        }
+        int[] rs = withoutLast(x.shape());
+        return new NormResult(Tensor.of(out, x.shape()), Tensor.of(mean, rs), Tensor.of(rstd, rs));
+    }
+
+    @Override
+    public NormGrads layerNormBackward(Tensor x, Tensor weight, Tensor mean, Tensor rstd, Tensor gradOut, boolean hasBias) {
+        checkNormParams("layerNorm backward", x, weight, null);
+        requireShape("layerNorm backward", "gradOut", gradOut, x.shape());
+        int d = x.size(-1), rows = d == 0 ? 0 : x.numel() / d;
+        float[] v = x.toFloatArray(), g = gradOut.toFloatArray(), mu = mean.toFloatArray(), rs = rstd.toFloatArray();
+        float[] w = weight == null ? null : weight.toFloatArray();
+        float[] dx = new float[v.length];
+        double[] dw = new double[d], db = new double[d];
+        for (int r = 0; r < rows; r++) {
+            double sumDy = 0, sumDyXhat = 0;
+            for (int i = 0; i < d; i++) {
+                double xhat = (v[r * d + i] - mu[r]) * (double) rs[r];
+                double dy = g[r * d + i] * (w == null ? 1.0 : w[i]);
+                sumDy += dy;
+                sumDyXhat += dy * xhat;
+                dw[i] += g[r * d + i] * xhat;
+                db[i] += g[r * d + i];
+            }
+            for (int i = 0; i < d; i++) {
+                double xhat = (v[r * d + i] - mu[r]) * (double) rs[r];
+                double dy = g[r * d + i] * (w == null ? 1.0 : w[i]);
+                dx[r * d + i] = (float) (rs[r] * (dy - sumDy / d - xhat * sumDyXhat / d));
+            }
+        }
+        return new NormGrads(Tensor.of(dx, x.shape()), w == null ? null : Tensor.of(toFloat(dw), d),
+                hasBias ? Tensor.of(toFloat(db), d) : null);
+    }
+
+    static float[] toFloat(double[] a) {
+        float[] f = new float[a.length];
+        for (int i = 0; i < a.length; i++) f[i] = (float) a[i];
+        return f;
+    }
+
+    @Override
+    public NormResult rmsNorm(Tensor x, Tensor weight, float eps) {
+        checkNormParams("rmsNorm", x, weight, null);
+        int d = x.size(-1), rows = d == 0 ? 0 : x.numel() / d;
+        float[] v = x.toFloatArray(), out = new float[v.length], rstd = new float[rows];
+        float[] w = weight == null ? null : weight.toFloatArray();
+        for (int r = 0; r < rows; r++) {
+            double ss = 0;
+            for (int i = 0; i < d; i++) ss += (double) v[r * d + i] * v[r * d + i];
+            double rs = 1.0 / Math.sqrt(ss / d + eps);
+            rstd[r] = (float) rs;
+            for (int i = 0; i < d; i++) out[r * d + i] = (float) (v[r * d + i] * rs * (w == null ? 1.0 : w[i]));
+        }
+        return new NormResult(Tensor.of(out, x.shape()), null, Tensor.of(rstd, withoutLast(x.shape())));
+    }
+
+    @Override
+    public NormGrads rmsNormBackward(Tensor x, Tensor weight, Tensor rstd, Tensor gradOut) {
+        checkNormParams("rmsNorm backward", x, weight, null);
+        requireShape("rmsNorm backward", "gradOut", gradOut, x.shape());
+        int d = x.size(-1), rows = d == 0 ? 0 : x.numel() / d;
+        float[] v = x.toFloatArray(), g = gradOut.toFloatArray(), rs = rstd.toFloatArray();
+        float[] w = weight == null ? null : weight.toFloatArray();
+        float[] dx = new float[v.length];
+        double[] dw = new double[d];
+        for (int r = 0; r < rows; r++) {
+            double sumDyXhat = 0;
+            for (int i = 0; i < d; i++) {
+                double xhat = v[r * d + i] * (double) rs[r];
+                double dy = g[r * d + i] * (w == null ? 1.0 : w[i]);
+                sumDyXhat += dy * xhat;
+                dw[i] += g[r * d + i] * xhat;
+            }
+            for (int i = 0; i < d; i++) {
+                double xhat = v[r * d + i] * (double) rs[r];
+                double dy = g[r * d + i] * (w == null ? 1.0 : w[i]);
+                dx[r * d + i] = (float) (rs[r] * (dy - xhat * sumDyXhat / d));
+            }
+        }
+        return new NormGrads(Tensor.of(dx, x.shape()), w == null ? null : Tensor.of(toFloat(dw), d), null);
+    }
+
+    // ------------------------------------------------------------ attention
+
+    static int[] checkAttention(String op, Tensor q, Tensor k, Tensor v) {
+        requireF32(op, q, k, v);
+        if (q.rank() != 4 || k.rank() != 4 || v.rank() != 4) {
+            throw new IllegalArgumentException(op + ": q, k, v must be [B,H,T,dh], got " + Shape.str(q.shape()) + ", "
+                    + Shape.str(k.shape()) + ", " + Shape.str(v.shape()));
+        }
+        int b = q.size(0), h = q.size(1), tq = q.size(2), dh = q.size(3), tk = k.size(2);
+        if (k.size(0) != b || k.size(1) != h || k.size(3) != dh || !Arrays.equals(k.shape(), v.shape())) {
+            throw new IllegalArgumentException(op + ": q " + Shape.str(q.shape()) + " does not match k " + Shape.str(k.shape())
+                    + " and v " + Shape.str(v.shape()));
+        }
+        return new int[] {b, h, tq, tk, dh};
+    }
+
+    @Override
+    public AttentionResult attention(Tensor q, Tensor k, Tensor v, float scale) {
+        int[] g = checkAttention("attention", q, k, v);
+        int bh = g[0] * g[1], tq = g[2], tk = g[3], dh = g[4];
+        float[] qv = q.toFloatArray(), kv = k.toFloatArray(), vv = v.toFloatArray();
+        float[] out = new float[bh * tq * dh], lse = new float[bh * tq];
+        double[] s = new double[tk];
+        for (int p = 0; p < bh; p++) {
+            for (int i = 0; i < tq; i++) {
+                double max = Double.NEGATIVE_INFINITY;
+                for (int j = 0; j < tk; j++) {
+                    double dot = 0;
+                    for (int c = 0; c < dh; c++) dot += (double) qv[(p * tq + i) * dh + c] * kv[(p * tk + j) * dh + c];
+                    s[j] = dot * scale;
+                    max = Math.max(max, s[j]);
+                }
+                double sum = 0;
+                for (int j = 0; j < tk; j++) sum += Math.exp(s[j] - max);
+                lse[p * tq + i] = (float) (max + Math.log(sum));
+                for (int c = 0; c < dh; c++) {
+                    double acc = 0;
+                    for (int j = 0; j < tk; j++) acc += Math.exp(s[j] - max) / sum * vv[(p * tk + j) * dh + c];
+                    out[(p * tq + i) * dh + c] = (float) acc;
+                }
+            }
+        }
+        return new AttentionResult(Tensor.of(out, g[0], g[1], tq, dh), Tensor.of(lse, g[0], g[1], tq));
+    }
+
+    @Override
+    public AttentionGrads attentionBackward(Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, Tensor gradOut, float scale) {
+        int[] g = checkAttention("attention backward", q, k, v);
+        requireShape("attention backward", "gradOut", gradOut, q.shape());
+        int bh = g[0] * g[1], tq = g[2], tk = g[3], dh = g[4];
+        float[] qv = q.toFloatArray(), kv = k.toFloatArray(), vv = v.toFloatArray();
+        float[] ov = out.toFloatArray(), lv = lse.toFloatArray(), go = gradOut.toFloatArray();
+        double[] dq = new double[qv.length], dk = new double[kv.length], dv = new double[vv.length];
+        for (int p = 0; p < bh; p++) {
+            for (int i = 0; i < tq; i++) {
+                double delta = 0;
+                for (int c = 0; c < dh; c++) delta += (double) go[(p * tq + i) * dh + c] * ov[(p * tq + i) * dh + c];
+                for (int j = 0; j < tk; j++) {
+                    double dot = 0;
+                    for (int c = 0; c < dh; c++) dot += (double) qv[(p * tq + i) * dh + c] * kv[(p * tk + j) * dh + c];
+                    double pr = Math.exp(dot * scale - lv[p * tq + i]);
+                    double dp = 0;
+                    for (int c = 0; c < dh; c++) dp += (double) go[(p * tq + i) * dh + c] * vv[(p * tk + j) * dh + c];
+                    double ds = pr * (dp - delta) * scale;
+                    for (int c = 0; c < dh; c++) {
+                        dv[(p * tk + j) * dh + c] += pr * go[(p * tq + i) * dh + c];
+                        dq[(p * tq + i) * dh + c] += ds * kv[(p * tk + j) * dh + c];
+                        dk[(p * tk + j) * dh + c] += ds * qv[(p * tq + i) * dh + c];
+                    }
+                }
+            }
+        }
+        return new AttentionGrads(Tensor.of(toFloat(dq), q.shape()), Tensor.of(toFloat(dk), k.shape()),
+                Tensor.of(toFloat(dv), v.shape()));
+    }
+
+    // ------------------------------------------------------------ indexing
+
+    static long[] checkIndices(String op, Tensor indices, int bound) {
+        if (indices.dtype().isFloating()) {
+            throw new IllegalArgumentException(op + ": indices must be I64 or I32, got " + indices.dtype());
+        }
+        long[] idx = indices.toLongArray();
+        for (long i : idx) {
+            if (i < 0 || i >= bound) {
+                throw new IndexOutOfBoundsException(op + ": index " + i + " out of range [0, " + bound + ")");
+            }
+        }
+        return idx;
+    }
+
+    @Override
+    public Tensor embedding(Tensor table, Tensor indices) {
+        requireF32("embedding", table);
+        if (table.rank() != 2) throw new IllegalArgumentException("embedding: table must be [N,D], got " + Shape.str(table.shape()));
+        int n = table.size(0), d = table.size(1);
+        long[] idx = checkIndices("embedding", indices, n);
+        float[] t = table.toFloatArray(), out = new float[idx.length * d];
+        for (int r = 0; r < idx.length; r++) System.arraycopy(t, (int) idx[r] * d, out, r * d, d);
+        int[] os = Arrays.copyOf(indices.shape(), indices.rank() + 1);
+        os[indices.rank()] = d;
+        return Tensor.of(out, os);
+    }
+
+    @Override
+    public Tensor scatterAddRows(Tensor src, Tensor indices, int numRows) {
+        requireF32("scatterAddRows", src);
+        long[] idx = checkIndices("scatterAddRows", indices, numRows);
+        int d = lastDim("scatterAddRows", src);
+        if ((long) idx.length * d != src.numel()) {
+            throw new IllegalArgumentException("scatterAddRows: source " + Shape.str(src.shape()) + " does not hold one row per index of "
+                    + Shape.str(indices.shape()));
+        }
+        float[] s = src.toFloatArray();
+        double[] out = new double[numRows * d];
+        for (int r = 0; r < idx.length; r++) {
+            for (int c = 0; c < d; c++) out[(int) idx[r] * d + c] += s[r * d + c];
+        }
+        return Tensor.of(toFloat(out), numRows, d);
+    }
+
+    @Override
+    public Tensor concat(List<Tensor> parts, int axis) {
+        if (parts.isEmpty()) throw new IllegalArgumentException("concat: no tensors");
+        Tensor first = parts.get(0);
+        int a = Shape.axis("concat", axis, first.rank());
+        int total = 0;
+        for (Tensor t : parts) {
+            if (t.rank() != first.rank() || t.dtype() != first.dtype()) {
+                throw new IllegalArgumentException("concat: " + Shape.str(t.shape()) + " " + t.dtype() + " does not match "
+                        + Shape.str(first.shape()) + " " + first.dtype());
+            }
+            for (int i = 0; i < t.rank(); i++) {
+                if (i != a && t.size(i) != first.size(i)) {
+                    throw new IllegalArgumentException("concat: shapes " + Shape.str(first.shape()) + " and " + Shape.str(t.shape())
+                            + " differ outside axis " + a);
+                }
+            }
+            total += t.size(a);
+        }
+        int[] os = first.shape();
+        os[a] = total;
+        Tensor out = zeros(first.dtype(), os);
+        int at = 0;
+        for (Tensor t : parts) {
+            copyInto(t, out.narrow(a, at, t.size(a)));
+            at += t.size(a);
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------ optimiser
+
+    static void checkAdamw(Tensor param, Tensor grad, Tensor m, Tensor v) {
+        requireF32("adamw", param, grad, m, v);
+        for (Tensor t : new Tensor[] {grad, m, v}) {
+            requireShape("adamw", "state", t, param.shape());
+            if (!t.isContiguous()) throw new IllegalArgumentException("adamw: tensors must be contiguous");
+        }
+        if (!param.isContiguous()) throw new IllegalArgumentException("adamw: param must be contiguous");
+    }
+
+    @Override
+    public void adamw(Tensor param, Tensor grad, Tensor m, Tensor v, float lr, float beta1, float beta2, float eps,
+                      float weightDecay, int step) {
+        checkAdamw(param, grad, m, v);
+        AdamScalars s = AdamScalars.of(lr, beta1, beta2, weightDecay, step);
+        float[] p = param.floatData(), g = grad.floatData(), mm = m.floatData(), vv = v.floatData();
+        int po = param.offset(), go = grad.offset(), mo = m.offset(), vo = v.offset();
+        for (int i = 0; i < param.numel(); i++) {
+            float gi = g[go + i];
+            float pi = p[po + i] * s.decay();
+            float mi = mm[mo + i] * beta1 + gi * s.oneMinusBeta1();
+            float vi = vv[vo + i] * beta2 + gi * gi * s.oneMinusBeta2();
+            float denom = (float) Math.sqrt(vi) / s.bc2Sqrt() + eps;
+            p[po + i] = pi - s.stepSize() * (mi / denom);
+            mm[mo + i] = mi;
+            vv[vo + i] = vi;
+        }
+    }
+
+    /** The scalars torch.optim.AdamW computes in double per step, rounded to float as torch does. */
+    public record AdamScalars(float decay, float oneMinusBeta1, float oneMinusBeta2, float stepSize, float bc2Sqrt) {
+        public static AdamScalars of(float lr, float beta1, float beta2, float weightDecay, int step) {
+            if (step < 1) throw new IllegalArgumentException("adamw: step counts from 1, got " + step);
+            double bc1 = 1 - Math.pow(beta1, step), bc2 = 1 - Math.pow(beta2, step);
+            return new AdamScalars((float) (1 - (double) lr * weightDecay), (float) (1 - (double) beta1),
+                    (float) (1 - (double) beta2), (float) (lr / bc1), (float) Math.sqrt(bc2));
+        }
+    }
+}

@@ -1,0 +1,2 @@
+/** Tensors, dtypes, devices, the Backend SPI, the scalar reference backend and the Vector API CPU backend. */
+package org.dust4j.tensor;
