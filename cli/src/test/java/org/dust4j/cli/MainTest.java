@@ -1,0 +1,39 @@
+package org.dust4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+
+class MainTest {
+    record Result(int code, String out, String err) {}
+
+    static Result run(String... args) {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void demoSaysWhatItWillDoAndFailsUntilItExists() {
+        Result r = run("demo");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("not available yet"), r.err());
+    }
+
+    @Test
+    void infoReportsSimdAndThreads() {
+        Result r = run("info");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("simd") && r.out().contains("threads"), r.out());
+    }
+
+    @Test
+    void unknownCommandIsAUsageError() {
+        Result r = run("frobnicate");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("frobnicate"), r.err());
+    }
+}
