@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -89,8 +88,8 @@ public final class ShardedCheckpoint implements TensorSource {
     /** Tensor name to shard file name, as in the index. */
     public Map<String, String> weightMap() { return weightMap; }
 
-    /** Distinct shard file names in index order. */
-    public Set<String> shardNames() { return new LinkedHashSet<>(weightMap.values()); }
+    /** Distinct shard file names, sorted (so model-00001-of-N comes first). */
+    public Set<String> shardNames() { return new TreeSet<>(weightMap.values()); }
 
     /** Shards opened so far (for tests of laziness). */
     public synchronized Set<String> openedShards() { return new TreeSet<>(open.keySet()); }
