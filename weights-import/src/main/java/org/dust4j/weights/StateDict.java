@@ -4,9 +4,11 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
 import org.dust4j.tensor.DType;
@@ -128,6 +130,7 @@ public final class StateDict {
             else unexpected.add(c);
         }
         List<String> missing = new ArrayList<>(), wrongShape = new ArrayList<>(), loaded = new ArrayList<>();
+        Set<String> badShape = new HashSet<>();
         for (Map.Entry<String, Slot> p : params.entrySet()) {
             String c = modelToCkpt.get(p.getKey());
             if (c == null) {
@@ -138,6 +141,7 @@ public final class StateDict {
             long[] have = src.info(c).shape();
             if (!Arrays.equals(want, have)) {
                 wrongShape.add(p.getKey() + ": model " + Arrays.toString(want) + " vs checkpoint " + Arrays.toString(have));
+                badShape.add(p.getKey());
             }
         }
         Report r0 = new Report(List.of(), missing, unexpected, wrongShape, ignored);
@@ -146,7 +150,7 @@ public final class StateDict {
         }
         for (Map.Entry<String, Slot> p : params.entrySet()) {
             String c = modelToCkpt.get(p.getKey());
-            if (c == null || wrongShape.stream().anyMatch(w -> w.startsWith(p.getKey() + ": "))) continue;
+            if (c == null || badShape.contains(p.getKey())) continue;
             Tensor cur = p.getValue().value();
             DType target = cur == null ? DType.F32 : cur.dtype();
             p.getValue().setValue(src.toTensor(c, target));
