@@ -1,0 +1,53 @@
+package org.dust4j.autograd.nn;
+
+import org.dust4j.tensor.Rng;
+import org.dust4j.tensor.Shape;
+import org.dust4j.tensor.Tensor;
+
+/**
+ * Seeded parameter initialiser: the k-th tensor drawn uses its own counter-based stream
+ * {@code Rng.bits(seed, k)}, so a model built twice with one seed gets identical parameters, and a
+ * tensor's values do not depend on the sizes of the tensors drawn before it.
+ */
+public final class ParamInit {
+    private final long seed;
+    private long counter;
+
+    public ParamInit(long seed) {
+        this.seed = seed;
+    }
+
+    /** The seed of the next stream (advances the counter); also used to seed dropout modules. */
+    public long nextSeed() {
+        return Rng.bits(seed, counter++);
+    }
+
+    /** U(-bound, bound). */
+    public Tensor uniform(float bound, int... shape) {
+        long s = nextSeed();
+        float[] d = new float[Shape.numelInt(shape)];
+        for (int i = 0; i < d.length; i++) d[i] = (2f * Rng.uniform(s, i) - 1f) * bound;
+        return Tensor.of(d, shape);
+    }
+
+    /** N(0, std^2). */
+    public Tensor normal(float std, int... shape) {
+        long s = nextSeed();
+        float[] d = new float[Shape.numelInt(shape)];
+        for (int i = 0; i < d.length; i++) d[i] = Rng.normal(s, i) * std;
+        return Tensor.of(d, shape);
+    }
+
+    /** Torch's Linear default: U(-1/sqrt(fanIn), 1/sqrt(fanIn)). */
+    public Tensor linearDefault(int fanIn, int... shape) {
+        return uniform((float) (1.0 / Math.sqrt(fanIn)), shape);
+    }
+
+    public static Tensor ones(int... shape) {
+        return Tensor.full(1f, shape);
+    }
+
+    public static Tensor zeros(int... shape) {
+        return Tensor.zeros(shape);
+    }
+}
