@@ -11,14 +11,16 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
+import org.dust4j.autograd.Var;
+import org.dust4j.autograd.nn.Module;
 import org.dust4j.tensor.DType;
 import org.dust4j.tensor.Tensor;
 import org.dust4j.weights.SafetensorsException.Rule;
 
 /**
  * Loads and saves a model's named parameters by exact name, as PyTorch's {@code load_state_dict}. A model is
- * seen through {@link Slot}s (for autograd: {@code StateDict.slots(module.namedParameters(), Var::value,
- * Var::setValue)}), so this module does not depend on how parameters are held.
+ * seen through {@link Slot}s: {@link #slots(Module)} for an autograd module, or {@link #slots(Map, Function,
+ * BiConsumer)} for any other holder.
  */
 public final class StateDict {
     private StateDict() {}
@@ -39,6 +41,11 @@ public final class StateDict {
             public void setValue(Tensor t) { set.accept(v, t); }
         }));
         return out;
+    }
+
+    /** Slots over an autograd module's {@code namedParameters()} (exact dotted names, registration order). */
+    public static Map<String, Slot> slots(Module module) {
+        return slots(module.namedParameters(), Var::value, Var::setValue);
     }
 
     /** Slots over a plain mutable map of tensors (replaces entries on load). */

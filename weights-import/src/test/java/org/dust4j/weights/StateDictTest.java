@@ -127,4 +127,23 @@ class StateDictTest {
             assertArrayEquals(new float[] {1, 2, 3}, dst.get("norm.weight").t.toFloatArray());
         }
     }
+
+    /** A real autograd module: save, load into a differently seeded twin, identical parameters and outputs. */
+    @Test
+    void autogradModuleRoundTrip(@TempDir Path dir) throws Exception {
+        org.dust4j.autograd.nn.Attention a = new org.dust4j.autograd.nn.Attention(8, null, 2, 4, true, true, 0f, new org.dust4j.autograd.nn.ParamInit(1));
+        org.dust4j.autograd.nn.Attention b = new org.dust4j.autograd.nn.Attention(8, null, 2, 4, true, true, 0f, new org.dust4j.autograd.nn.ParamInit(2));
+        Path p = StateDict.save(StateDict.slots(a), dir.resolve("attn.safetensors"), null, null, null, 0);
+        try (TensorSource s = TensorSource.open(p)) {
+            assertTrue(s.contains("to_out.0.weight") && s.contains("to_q.bias"), s.names().toString());
+            StateDict.Report r = StateDict.load(s, StateDict.slots(b));
+            assertEquals(a.namedParameters().size(), r.loaded().size());
+        }
+        a.namedParameters().forEach((n, v) -> assertArrayEquals(v.value().toFloatArray(), b.namedParameters().get(n).value().toFloatArray(), n));
+        a.eval();
+        b.eval();
+        Tensor x = Tensor.of(ShardedTest.seq(3 * 8), 1, 3, 8);
+        assertArrayEquals(a.forward(org.dust4j.autograd.Var.constant(x)).value().toFloatArray(),
+                b.forward(org.dust4j.autograd.Var.constant(x)).value().toFloatArray());
+    }
 }
