@@ -74,23 +74,24 @@ final class CpuElementwiseMath {
         return res.blend(Float.NaN, x.compare(VectorOperators.LT, 0f).or(x.test(VectorOperators.IS_NAN)));
     }
 
-    /** tanh: an odd Taylor polynomial for |x| < 0.4, (1 - e^-2|x|) / (1 + e^-2|x|) with the sign of x above. */
+    /** tanh: an odd Taylor polynomial for |x| < 0.4, (1 - e^-2|x|) / (1 + e^-2|x|) above, then the sign of x. */
     static FloatVector tanh(FloatVector x) {
         FloatVector ax = x.abs();
         FloatVector e = exp(ax.mul(-2f));
         FloatVector t = e.neg().add(1f).div(e.add(1f));
-        t = t.blend(t.neg(), x.compare(VectorOperators.LT, 0f));
         // tanh x = x - x^3/3 + 2x^5/15 - 17x^7/315 + 62x^9/2835 - 1382x^11/155925 + 21844x^13/6081075
         //          - 929569x^15/638512875: the next term is below 1e-9 relative for |x| < 0.4
-        FloatVector z = x.mul(x);
+        FloatVector z = ax.mul(ax);
         FloatVector p = z.fma(-929569f / 638512875f, 21844f / 6081075f);
         p = mad(p, z, -1382f / 155925f);
         p = mad(p, z, 62f / 2835f);
         p = mad(p, z, -17f / 315f);
         p = mad(p, z, 2f / 15f);
         p = mad(p, z, -1f / 3f);
-        FloatVector small = x.fma(z.mul(p), x);
-        return t.blend(small, ax.compare(VectorOperators.LT, 0.4f));
+        FloatVector small = ax.fma(z.mul(p), ax);
+        t = t.blend(small, ax.compare(VectorOperators.LT, 0.4f));
+        // copy the sign bit of x (tanh is odd; keeps tanh(-0) = -0)
+        return t.reinterpretAsInts().or(x.reinterpretAsInts().and(0x80000000)).reinterpretAsFloats();
     }
 
     /** a * b + c with one rounding. */
