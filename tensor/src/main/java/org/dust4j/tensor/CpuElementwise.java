@@ -314,21 +314,82 @@ final class CpuElementwise {
     static Tensor unary(Ops.Unary op, Tensor x) {
         ReferenceBackend.requireF32(op.name().toLowerCase(), x);
         Tensor out = Tensor.zeros(x.shape());
-        map1(x, out, (v, vo, o, oo, n) -> {
-            int i = 0, ub = SP.loopBound(n);
-            for (; i < ub; i += L) un(op, FloatVector.fromArray(SP, v, vo + i)).intoArray(o, oo + i);
-            if (i < n) {
-                VectorMask<Float> m = SP.indexInRange(i, n);
-                un(op, FloatVector.fromArray(SP, v, vo + i, m)).intoArray(o, oo + i, m);
-            }
+        map1(x, out, switch (op) {   // the transcendental ops get a loop each, compiled with its own profile
+            case EXP -> CpuElementwise::expSpan;
+            case LOG -> CpuElementwise::logSpan;
+            case TANH -> CpuElementwise::tanhSpan;
+            case SIGMOID -> CpuElementwise::sigmoidSpan;
+            case SILU -> CpuElementwise::siluSpan;
+            case GELU_TANH -> CpuElementwise::geluSpan;
+            default -> (v, vo, o, oo, n) -> {
+                int i = 0, ub = SP.loopBound(n);
+                for (; i < ub; i += L) un(op, FloatVector.fromArray(SP, v, vo + i)).intoArray(o, oo + i);
+                if (i < n) {
+                    VectorMask<Float> m = SP.indexInRange(i, n);
+                    un(op, FloatVector.fromArray(SP, v, vo + i, m)).intoArray(o, oo + i, m);
+                }
+            };
         });
         return out;
+    }
+
+    private static void expSpan(float[] x, int xo, float[] o, int oo, int n) {
+        int i = 0;
+        for (; i < SP.loopBound(n); i += L) CpuElementwiseMath.exp(FloatVector.fromArray(SP, x, xo + i)).intoArray(o, oo + i);
+        if (i < n) {
+            VectorMask<Float> m = SP.indexInRange(i, n);
+            CpuElementwiseMath.exp(FloatVector.fromArray(SP, x, xo + i, m)).intoArray(o, oo + i, m);
+        }
+    }
+
+    private static void logSpan(float[] x, int xo, float[] o, int oo, int n) {
+        int i = 0;
+        for (; i < SP.loopBound(n); i += L) CpuElementwiseMath.log(FloatVector.fromArray(SP, x, xo + i)).intoArray(o, oo + i);
+        if (i < n) {
+            VectorMask<Float> m = SP.indexInRange(i, n);
+            CpuElementwiseMath.log(FloatVector.fromArray(SP, x, xo + i, m)).intoArray(o, oo + i, m);
+        }
+    }
+
+    private static void tanhSpan(float[] x, int xo, float[] o, int oo, int n) {
+        int i = 0;
+        for (; i < SP.loopBound(n); i += L) CpuElementwiseMath.tanh(FloatVector.fromArray(SP, x, xo + i)).intoArray(o, oo + i);
+        if (i < n) {
+            VectorMask<Float> m = SP.indexInRange(i, n);
+            CpuElementwiseMath.tanh(FloatVector.fromArray(SP, x, xo + i, m)).intoArray(o, oo + i, m);
+        }
+    }
+
+    private static void sigmoidSpan(float[] x, int xo, float[] o, int oo, int n) {
+        int i = 0;
+        for (; i < SP.loopBound(n); i += L) CpuElementwiseMath.sigmoid(FloatVector.fromArray(SP, x, xo + i)).intoArray(o, oo + i);
+        if (i < n) {
+            VectorMask<Float> m = SP.indexInRange(i, n);
+            CpuElementwiseMath.sigmoid(FloatVector.fromArray(SP, x, xo + i, m)).intoArray(o, oo + i, m);
+        }
+    }
+
+    private static void siluSpan(float[] x, int xo, float[] o, int oo, int n) {
+        int i = 0;
+        for (; i < SP.loopBound(n); i += L) CpuElementwiseMath.silu(FloatVector.fromArray(SP, x, xo + i)).intoArray(o, oo + i);
+        if (i < n) {
+            VectorMask<Float> m = SP.indexInRange(i, n);
+            CpuElementwiseMath.silu(FloatVector.fromArray(SP, x, xo + i, m)).intoArray(o, oo + i, m);
+        }
+    }
+
+    private static void geluSpan(float[] x, int xo, float[] o, int oo, int n) {
+        int i = 0;
+        for (; i < SP.loopBound(n); i += L) CpuElementwiseMath.gelu(FloatVector.fromArray(SP, x, xo + i)).intoArray(o, oo + i);
+        if (i < n) {
+            VectorMask<Float> m = SP.indexInRange(i, n);
+            CpuElementwiseMath.gelu(FloatVector.fromArray(SP, x, xo + i, m)).intoArray(o, oo + i, m);
+        }
     }
 
     /**
      * Lane-wise unary op in float. NEG, ABS, SQUARE, SQRT, RECIPROCAL and RELU are exactly the oracle's
      * (double, rounded once); RSQRT rounds twice (1 ulp); the transcendental ones use {@link CpuElementwiseMath}.
-     * SIGMOID, SILU and GELU_TANH are written as x / (1 + e^-y), which has no cancellation in the tails.
      */
     static FloatVector un(Ops.Unary op, FloatVector x) {
         return switch (op) {
@@ -342,9 +403,9 @@ final class CpuElementwise {
             case RECIPROCAL -> FloatVector.broadcast(SP, 1f).div(x);
             case TANH -> CpuElementwiseMath.tanh(x);
             case SIGMOID -> CpuElementwiseMath.sigmoid(x);
-            case SILU -> x.div(CpuElementwiseMath.exp(x.neg()).add(1f));
+            case SILU -> CpuElementwiseMath.silu(x);
             case RELU -> FloatVector.zero(SP).blend(x, x.compare(VectorOperators.GT, 0f));
-            case GELU_TANH -> x.div(CpuElementwiseMath.exp(CpuElementwiseMath.geluTwoU(x).neg()).add(1f));
+            case GELU_TANH -> CpuElementwiseMath.gelu(x);
         };
     }
 
@@ -356,6 +417,21 @@ final class CpuElementwise {
         CpuElementwiseRows.Layout l = CpuElementwiseRows.layout(out.shape(), out, x, gradOut);
         float[] o = out.floatData(), xv = x.floatData(), gv = gradOut.floatData();
         int xs = l.inner(1), gs = l.inner(2);
+        Span2 k = switch (op) {   // the transcendental ops get a loop each, compiled with its own profile
+            case EXP -> CpuElementwise::dExpSpan;
+            case TANH -> CpuElementwise::dTanhSpan;
+            case SIGMOID -> CpuElementwise::dSigmoidSpan;
+            case SILU -> CpuElementwise::dSiluSpan;
+            case GELU_TANH -> CpuElementwise::dGeluSpan;
+            default -> (xa, xo, ga, go, oa, oo, n) -> {
+                int i = 0, ub = SP.loopBound(n);
+                for (; i < ub; i += L) du(op, FloatVector.fromArray(SP, xa, xo + i), FloatVector.fromArray(SP, ga, go + i)).intoArray(oa, oo + i);
+                if (i < n) {
+                    VectorMask<Float> m = SP.indexInRange(i, n);
+                    du(op, FloatVector.fromArray(SP, xa, xo + i, m), FloatVector.fromArray(SP, ga, go + i, m)).intoArray(oa, oo + i, m);
+                }
+            };
+        };
         CpuElementwiseRows.forEachRow(l, (off, n) -> {
             float[] xa = xv, ga = gv;
             int xo = off[1], go = off[2];
@@ -367,19 +443,73 @@ final class CpuElementwise {
                 ga = CpuElementwiseRows.gather(gv, go, gs, n);
                 go = 0;
             }
-            int oo = off[0], i = 0, ub = SP.loopBound(n);   // out is fresh and dense: stride 1
-            for (; i < ub; i += L) {
-                du(op, FloatVector.fromArray(SP, xa, xo + i), FloatVector.fromArray(SP, ga, go + i)).intoArray(o, oo + i);
-            }
-            if (i < n) {
-                VectorMask<Float> m = SP.indexInRange(i, n);
-                du(op, FloatVector.fromArray(SP, xa, xo + i, m), FloatVector.fromArray(SP, ga, go + i, m)).intoArray(o, oo + i, m);
-            }
+            k.run(xa, xo, ga, go, o, off[0], n);   // out is fresh and dense: stride 1
         });
         return out;
     }
 
-    /** gradOut * f'(x) in float, in forms without cancellation (see the comments per case). */
+    /** A kernel over two dense input spans and a dense output span. */
+    @FunctionalInterface
+    private interface Span2 {
+        void run(float[] x, int xo, float[] g, int go, float[] o, int oo, int n);
+    }
+
+    private static void dExpSpan(float[] x, int xo, float[] g, int go, float[] o, int oo, int n) {
+        int i = 0;
+        for (; i < SP.loopBound(n); i += L) {
+            FloatVector.fromArray(SP, g, go + i).mul(CpuElementwiseMath.exp(FloatVector.fromArray(SP, x, xo + i))).intoArray(o, oo + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = SP.indexInRange(i, n);
+            FloatVector.fromArray(SP, g, go + i, m).mul(CpuElementwiseMath.exp(FloatVector.fromArray(SP, x, xo + i, m))).intoArray(o, oo + i, m);
+        }
+    }
+
+    private static void dTanhSpan(float[] x, int xo, float[] g, int go, float[] o, int oo, int n) {
+        int i = 0;
+        for (; i < SP.loopBound(n); i += L) {
+            FloatVector.fromArray(SP, g, go + i).mul(CpuElementwiseMath.dTanh(FloatVector.fromArray(SP, x, xo + i))).intoArray(o, oo + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = SP.indexInRange(i, n);
+            FloatVector.fromArray(SP, g, go + i, m).mul(CpuElementwiseMath.dTanh(FloatVector.fromArray(SP, x, xo + i, m))).intoArray(o, oo + i, m);
+        }
+    }
+
+    private static void dSigmoidSpan(float[] x, int xo, float[] g, int go, float[] o, int oo, int n) {
+        int i = 0;
+        for (; i < SP.loopBound(n); i += L) {
+            FloatVector.fromArray(SP, g, go + i).mul(CpuElementwiseMath.dSigmoid(FloatVector.fromArray(SP, x, xo + i))).intoArray(o, oo + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = SP.indexInRange(i, n);
+            FloatVector.fromArray(SP, g, go + i, m).mul(CpuElementwiseMath.dSigmoid(FloatVector.fromArray(SP, x, xo + i, m))).intoArray(o, oo + i, m);
+        }
+    }
+
+    private static void dSiluSpan(float[] x, int xo, float[] g, int go, float[] o, int oo, int n) {
+        int i = 0;
+        for (; i < SP.loopBound(n); i += L) {
+            FloatVector.fromArray(SP, g, go + i).mul(CpuElementwiseMath.dSilu(FloatVector.fromArray(SP, x, xo + i))).intoArray(o, oo + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = SP.indexInRange(i, n);
+            FloatVector.fromArray(SP, g, go + i, m).mul(CpuElementwiseMath.dSilu(FloatVector.fromArray(SP, x, xo + i, m))).intoArray(o, oo + i, m);
+        }
+    }
+
+    private static void dGeluSpan(float[] x, int xo, float[] g, int go, float[] o, int oo, int n) {
+        int i = 0;
+        for (; i < SP.loopBound(n); i += L) {
+            FloatVector.fromArray(SP, g, go + i).mul(CpuElementwiseMath.dGelu(FloatVector.fromArray(SP, x, xo + i))).intoArray(o, oo + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = SP.indexInRange(i, n);
+            FloatVector.fromArray(SP, g, go + i, m).mul(CpuElementwiseMath.dGelu(FloatVector.fromArray(SP, x, xo + i, m))).intoArray(o, oo + i, m);
+        }
+    }
+
+    /** gradOut * f'(x) in float for the non-transcendental ops. */
     static FloatVector du(Ops.Unary op, FloatVector x, FloatVector g) {
         FloatVector zero = FloatVector.zero(SP);
         return switch (op) {
@@ -391,31 +521,11 @@ final class CpuElementwise {
             case SQRT -> g.mul(0.5f).div(x.sqrt());
             case RSQRT -> g.mul(-0.5f).div(x).div(x.sqrt());
             case RECIPROCAL -> g.neg().div(x).div(x);
-            case TANH -> { // 1 - tanh^2 x = 4e / (1+e)^2 with e = exp(-2|x|) <= 1
-                FloatVector e = CpuElementwiseMath.exp(x.abs().mul(-2f));
-                FloatVector d = e.add(1f);
-                yield g.mul(e.mul(4f).div(d.mul(d)));
-            }
-            case SIGMOID -> { // s (1 - s) with 1 - s = e s, e = exp(-x) kept finite
-                FloatVector e = CpuElementwiseMath.exp(x.neg().min(88f));
-                FloatVector s = FloatVector.broadcast(SP, 1f).div(e.add(1f));
-                yield g.mul(s.mul(e.mul(s)));
-            }
-            case SILU -> { // s (1 + x (1 - s))
-                FloatVector e = CpuElementwiseMath.exp(x.neg().min(88f));
-                FloatVector s = FloatVector.broadcast(SP, 1f).div(e.add(1f));
-                yield g.mul(s.mul(x.mul(e.mul(s)).add(1f)));
-            }
+            case TANH -> g.mul(CpuElementwiseMath.dTanh(x));
+            case SIGMOID -> g.mul(CpuElementwiseMath.dSigmoid(x));
+            case SILU -> g.mul(CpuElementwiseMath.dSilu(x));
             case RELU -> g.mul(zero.blend(1f, x.compare(VectorOperators.GT, 0f)));
-            case GELU_TANH -> { // s + 2 x s (1-s) c (1 + 3a x^2), s = sigmoid(2u); exactly 1 or 0 beyond |x| > 10
-                FloatVector e = CpuElementwiseMath.exp(CpuElementwiseMath.geluTwoU(x).neg().min(88f));
-                FloatVector s = FloatVector.broadcast(SP, 1f).div(e.add(1f));
-                FloatVector du = x.mul(x).mul(3f * CpuElementwiseMath.GELU_A).add(1f).mul(2f * CpuElementwiseMath.SQRT_2_OVER_PI);
-                FloatVector d = x.mul(s).mul(e.mul(s)).mul(du).add(s);
-                VectorMask<Float> far = x.abs().compare(VectorOperators.GT, 10f);
-                d = d.blend(zero.blend(1f, x.compare(VectorOperators.GT, 0f)), far);
-                yield g.mul(d);
-            }
+            case GELU_TANH -> g.mul(CpuElementwiseMath.dGelu(x));
         };
     }
 

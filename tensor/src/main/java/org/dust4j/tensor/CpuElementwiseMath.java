@@ -111,4 +111,45 @@ final class CpuElementwiseMath {
     static FloatVector geluTwoU(FloatVector x) {
         return x.mul(x).mul(x).fma(FloatVector.broadcast(SP, GELU_A), x).mul(2f * SQRT_2_OVER_PI);
     }
+
+    /** x * sigmoid(x): x / (1 + e^-x), no cancellation in either tail. */
+    static FloatVector silu(FloatVector x) {
+        return x.div(exp(x.neg()).add(1f));
+    }
+
+    /** GELU_TANH as x / (1 + e^-2u), which avoids the cancellation of 1 + tanh u for negative x. */
+    static FloatVector gelu(FloatVector x) {
+        return x.div(exp(geluTwoU(x).neg()).add(1f));
+    }
+
+    /** 1 - tanh^2 x = 4e / (1+e)^2 with e = exp(-2|x|) <= 1 (no cancellation near |tanh| = 1). */
+    static FloatVector dTanh(FloatVector x) {
+        FloatVector e = exp(x.abs().mul(-2f));
+        FloatVector d = e.add(1f);
+        return e.mul(4f).div(d.mul(d));
+    }
+
+    /** s (1 - s) with 1 - s = e s, e = exp(-x) kept finite. */
+    static FloatVector dSigmoid(FloatVector x) {
+        FloatVector e = exp(x.neg().min(88f));
+        FloatVector s = FloatVector.broadcast(SP, 1f).div(e.add(1f));
+        return s.mul(e.mul(s));
+    }
+
+    /** SILU'(x) = s (1 + x (1 - s)). */
+    static FloatVector dSilu(FloatVector x) {
+        FloatVector e = exp(x.neg().min(88f));
+        FloatVector s = FloatVector.broadcast(SP, 1f).div(e.add(1f));
+        return s.mul(x.mul(e.mul(s)).add(1f));
+    }
+
+    /** GELU_TANH'(x) = s + 2 x s (1-s) c (1 + 3a x^2) with s = sigmoid(2u); exactly 1 or 0 beyond |x| > 10. */
+    static FloatVector dGelu(FloatVector x) {
+        FloatVector e = exp(geluTwoU(x).neg().min(88f));
+        FloatVector s = FloatVector.broadcast(SP, 1f).div(e.add(1f));
+        FloatVector du = x.mul(x).mul(3f * GELU_A).add(1f).mul(2f * SQRT_2_OVER_PI);
+        FloatVector d = x.mul(s).mul(e.mul(s)).mul(du).add(s);
+        FloatVector step = FloatVector.zero(SP).blend(1f, x.compare(VectorOperators.GT, 0f));
+        return d.blend(step, x.abs().compare(VectorOperators.GT, 10f));
+    }
 }

@@ -8,7 +8,7 @@ import java.util.List;
 /**
  * Gather, scatter-add and concat on the CPU: row copies with System.arraycopy, in parallel. scatterAddRows
  * is deterministic: the source rows of each destination row are summed in double in index order (exactly
- * the oracle's arithmetic), one destination row per work item.
+ * the oracle's arithmetic, so bit-identical to it), one destination row per work item.
  */
 final class CpuIndex {
     private CpuIndex() {}
@@ -55,6 +55,11 @@ final class CpuIndex {
                 if (e - b == 1) {   // one source row: 0 + x, which is the oracle's (float) (0.0 + x)
                     int p = so + order[b] * d;
                     for (int c = 0; c < d; c++) out[o + c] = 0f + sv[p + c];
+                    continue;
+                }
+                if (e - b == 2) {   // two: a float add rounds a+b once, as (float) (0.0 + a + b) does (53 >= 2*24+2 bits)
+                    int p = so + order[b] * d, q = so + order[b + 1] * d;
+                    for (int c = 0; c < d; c++) out[o + c] = (0f + sv[p + c]) + sv[q + c];
                     continue;
                 }
                 if (acc == null) acc = new double[d];

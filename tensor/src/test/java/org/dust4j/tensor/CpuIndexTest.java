@@ -75,6 +75,11 @@ class CpuIndexTest {
                 }
             }
         }
+        // two rows into one: near-ties of float rounding, which a float add must round like the oracle's double sum
+        float tie = 0x1p-24f, above = 0x1p-24f * (1 + 0x1p-23f);
+        Tensor pair = Tensor.of(new float[] {1f, 1f, -1f, 3f, above, tie, 0x1p-25f, -0f}, 2, 4);
+        Check.identical("scatterAddRows of two near-tie rows", REF.scatterAddRows(pair, Tensor.ofLongs(new long[] {1, 1}, 2), 2),
+                CPU.scatterAddRows(pair, Tensor.ofLongs(new long[] {1, 1}, 2), 2));
         Tensor negZero = Tensor.of(new float[] {-0f, 2f}, 1, 2);
         Check.identical("scatterAddRows of -0", REF.scatterAddRows(negZero, Tensor.ofLongs(new long[] {1}, 1), 3),
                 CPU.scatterAddRows(negZero, Tensor.ofLongs(new long[] {1}, 1), 3));
