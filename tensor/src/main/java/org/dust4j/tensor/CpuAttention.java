@@ -101,6 +101,54 @@ final class CpuAttention {
                               float[] s, int sStride) {
         int a0 = aOff, a1 = aOff + aStride, a2 = aOff + 2 * aStride, a3 = aOff + 3 * aStride;
         int j = 0;
+        for (; j + 4 * L <= jnp; j += 4 * L) {
+            FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S), c03 = FloatVector.zero(S);
+            FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S), c13 = FloatVector.zero(S);
+            FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S), c23 = FloatVector.zero(S);
+            FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S), c32 = FloatVector.zero(S), c33 = FloatVector.zero(S);
+            int b0 = j0 + j;
+            for (int c = 0; c < dh; c++) {
+                int bp = b0 + c * btStride;
+                FloatVector k0 = FloatVector.fromArray(S, bt, bp), k1 = FloatVector.fromArray(S, bt, bp + L);
+                FloatVector k2 = FloatVector.fromArray(S, bt, bp + 2 * L), k3 = FloatVector.fromArray(S, bt, bp + 3 * L);
+                FloatVector q = FloatVector.broadcast(S, a[a0 + c]);
+                c00 = k0.fma(q, c00);
+                c01 = k1.fma(q, c01);
+                c02 = k2.fma(q, c02);
+                c03 = k3.fma(q, c03);
+                q = FloatVector.broadcast(S, a[a1 + c]);
+                c10 = k0.fma(q, c10);
+                c11 = k1.fma(q, c11);
+                c12 = k2.fma(q, c12);
+                c13 = k3.fma(q, c13);
+                q = FloatVector.broadcast(S, a[a2 + c]);
+                c20 = k0.fma(q, c20);
+                c21 = k1.fma(q, c21);
+                c22 = k2.fma(q, c22);
+                c23 = k3.fma(q, c23);
+                q = FloatVector.broadcast(S, a[a3 + c]);
+                c30 = k0.fma(q, c30);
+                c31 = k1.fma(q, c31);
+                c32 = k2.fma(q, c32);
+                c33 = k3.fma(q, c33);
+            }
+            c00.intoArray(s, j);
+            c01.intoArray(s, j + L);
+            c02.intoArray(s, j + 2 * L);
+            c03.intoArray(s, j + 3 * L);
+            c10.intoArray(s, sStride + j);
+            c11.intoArray(s, sStride + j + L);
+            c12.intoArray(s, sStride + j + 2 * L);
+            c13.intoArray(s, sStride + j + 3 * L);
+            c20.intoArray(s, 2 * sStride + j);
+            c21.intoArray(s, 2 * sStride + j + L);
+            c22.intoArray(s, 2 * sStride + j + 2 * L);
+            c23.intoArray(s, 2 * sStride + j + 3 * L);
+            c30.intoArray(s, 3 * sStride + j);
+            c31.intoArray(s, 3 * sStride + j + L);
+            c32.intoArray(s, 3 * sStride + j + 2 * L);
+            c33.intoArray(s, 3 * sStride + j + 3 * L);
+        }
         for (; j + 2 * L <= jnp; j += 2 * L) {
             FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
             FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
@@ -223,11 +271,17 @@ final class CpuAttention {
 
     // ------------------------------------------------------------ packing
 
-    /** K of one head transposed into dst[c*tkp + j] (keys along the lanes; padding stays zero). */
+    /**
+     * K of one head transposed into dst[c*tkp + j] (keys along the lanes; padding stays as it is, zero or masked).
+     * Blocks of 16 keys keep both the source rows and the destination lines in L1.
+     */
     private static void packTransposed(View x, int base, int t, int dh, float[] dst, int tkp) {
-        for (int j = 0; j < t; j++) {
-            int src = base + j * x.s2;
-            for (int c = 0; c < dh; c++) dst[c * tkp + j] = x.a[src + c * x.s3];
+        for (int jb = 0; jb < t; jb += 16) {
+            int je = Math.min(t, jb + 16);
+            for (int c = 0; c < dh; c++) {
+                int src = base + c * x.s3, d = c * tkp;
+                for (int j = jb; j < je; j++) dst[d + j] = x.a[src + j * x.s2];
+            }
         }
     }
 
@@ -258,36 +312,46 @@ final class CpuAttention {
             return new Backend.AttentionResult(outT, lseT);
         }
         View qv = View.of(q), kv = View.of(k), vv = View.of(v);
-        int tkp = roundUp(tk, L), dhp = roundUp(dh, L);
-        float[][] kt = new float[bh][], vp = new float[bh][];
-        Parallel.forRange(bh, 1, (p0, p1) -> {
-            for (int p = p0; p < p1; p++) {
-                int b = p / nh, h = p % nh;
-                kt[p] = new float[dh * tkp];
-                packTransposed(kv, kv.base(b, h), tk, dh, kt[p], tkp);
-                vp[p] = new float[tk * dhp];
-                packRows(vv, vv.base(b, h), 0, tk, dh, vp[p], dhp, 1f);
-            }
-        });
-        int nqb = (tq + QB - 1) / QB;
-        Parallel.forRange(bh * nqb, 1, (t0, t1) -> {
-            Scratch sc = new Scratch(dh, dhp);
+        int tkp = roundUp(tk, L), dhp = roundUp(dh, L), nqb = (tq + QB - 1) / QB;
+        // Each output row depends only on its own query, so the chunking may follow the thread count: whole heads
+        // per chunk when there are enough of them (K and V are packed once per head), else single query blocks.
+        int grain = bh >= 2 * Parallel.threads() ? nqb : 1;
+        Parallel.forRange(bh * nqb, grain, (t0, t1) -> {
+            Scratch sc = Scratch.get(dh, dhp, tkp, tk);
+            int packed = -1;
             for (int t = t0; t < t1; t++) {
                 int p = t / nqb, qb = t % nqb, b = p / nh, h = p % nh;
-                forwardBlock(sc, qv, qv.base(b, h), qb * QB, Math.min(QB, tq - qb * QB), kt[p], tkp, vp[p], tk, dh, dhp,
+                if (p != packed) {
+                    packTransposed(kv, kv.base(b, h), tk, dh, sc.kt, tkp);
+                    packRows(vv, vv.base(b, h), 0, tk, dh, sc.vp, dhp, 1f);
+                    packed = p;
+                }
+                forwardBlock(sc, qv, qv.base(b, h), qb * QB, Math.min(QB, tq - qb * QB), sc.kt, tkp, sc.vp, tk, dh, dhp,
                         scale, out, lse, (p * tq) + qb * QB);
             }
         });
         return new Backend.AttentionResult(outT, lseT);
     }
 
-    /** Per-task buffers of the forward pass. */
+    /**
+     * Per-thread forward buffers, grown on demand and reused across calls: packed K^T [dh][tkp] and V [tk][dhp] of
+     * one head, the query block, one score tile and the online-softmax state. Padding lanes of kt and vp are never
+     * read into a result (padded keys are masked to -inf, padded dh columns are not copied out).
+     */
     private static final class Scratch {
-        final float[] q, s = new float[MR * TILE_K], m = new float[QB], lsum = new float[QB * L], acc, alpha = new float[MR];
+        private static final ThreadLocal<Scratch> LOCAL = new ThreadLocal<>();
 
-        Scratch(int dh, int dhp) {
-            q = new float[QB * dh];
-            acc = new float[QB * dhp];
+        float[] kt = new float[0], vp = new float[0], q = new float[0], acc = new float[0];
+        final float[] s = new float[MR * TILE_K], m = new float[QB], lsum = new float[QB * L], alpha = new float[MR];
+
+        static Scratch get(int dh, int dhp, int tkp, int tk) {
+            Scratch sc = LOCAL.get();
+            if (sc == null) LOCAL.set(sc = new Scratch());
+            if (sc.kt.length < dh * tkp) sc.kt = new float[dh * tkp];
+            if (sc.vp.length < tk * dhp) sc.vp = new float[tk * dhp];
+            if (sc.q.length < QB * dh) sc.q = new float[QB * dh];
+            if (sc.acc.length < QB * dhp) sc.acc = new float[QB * dhp];
+            return sc;
         }
     }
 
@@ -313,7 +377,8 @@ final class CpuAttention {
                     FloatVector mx = negInf;
                     for (int j = 0; j < jnp; j += L) mx = mx.max(FloatVector.fromArray(S, s, so + j));
                     float mOld = m[row], mNew = Math.max(mOld, mx.reduceLanes(VectorOperators.MAX));
-                    float a = mOld == Float.NEGATIVE_INFINITY ? 0f : (float) StrictMath.exp(mOld - mNew);
+                    float a = mOld == mNew ? 1f : mOld == Float.NEGATIVE_INFINITY ? 0f
+                            : exp(FloatVector.broadcast(S, mOld - mNew)).lane(0);
                     m[row] = mNew;
                     alpha[i] = a;
                     FloatVector vm = FloatVector.broadcast(S, mNew);
