@@ -12,10 +12,11 @@ import jdk.incubator.vector.VectorSpecies;
  * Fused attention {@code softmax(Q K^T * scale) V} on the CPU, flash-attention style.
  *
  * <p>Forward: K of each (batch, head) is packed transposed ([dh][Tk], keys along the vector lanes) and V
- * row-major with dh padded to the vector length. Tasks are (batch, head, block of {@link #QB} queries); each walks
- * the keys in tiles of {@link #TILE_K}, computing a 4-query x tile score block with a register-tiled
- * micro-kernel (4 queries x 2 vectors of keys), then updates a running max, a running sum and the rescaled output
- * accumulator (online softmax). Only a [4, TILE_K] tile of scores ever exists.
+ * row-major with dh padded to the vector length, into per-thread buffers, once per head and chunk. Tasks are
+ * (batch, head, block of {@link #QB} queries); each walks the keys in tiles of {@link #TILE_K}, computing a 4-query
+ * x tile score block with a register-tiled micro-kernel (4 queries x 4 vectors of keys), then updates a running
+ * max, a running sum and the rescaled output accumulator (online softmax). Only a [4, TILE_K] tile of scores
+ * ever exists.
  *
  * <p>Backward: one task per (batch, head), so dK and dV are accumulated in a fixed order. P is recomputed per tile
  * from the saved log-sum-exp; dV += P^T dO, dP = dO V^T, dS = P * (dP - rowsum(dO * O)), dQ = dS K * scale,

@@ -93,6 +93,19 @@ class CpuAttentionTest {
     }
 
     @Test
+    void emptyKeySequenceGivesZeroOutputAndMinusInfinityLse() {
+        Tensor q = Check.randn(1200, 1f, 1, 2, 3, 8), k = Tensor.zeros(1, 2, 0, 8), go = Check.randn(1201, 1f, 1, 2, 3, 8);
+        var ref = REF.attention(q, k, k, 0.5f);
+        var got = CPU.attention(q, k, k, 0.5f);
+        Check.identical("out", ref.out(), got.out());
+        Check.identical("lse", ref.lse(), got.lse());
+        var rg = REF.attentionBackward(q, k, k, ref.out(), ref.lse(), go, 0.5f);
+        var gg = CPU.attentionBackward(q, k, k, ref.out(), ref.lse(), go, 0.5f);
+        Check.identical("dq", rg.dq(), gg.dq());
+        Check.identical("dk", rg.dk(), gg.dk());
+    }
+
+    @Test
     void resultsAreBitIdenticalAtAnyThreadCount() {
         int b = 2, h = 3, tq = 70, tk = 300, dh = 48;
         Tensor q = headsView(1100, 1f, b, h, tq, dh), k = headsView(1101, 1f, b, h, tk, dh);
