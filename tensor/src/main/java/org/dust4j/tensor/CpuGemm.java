@@ -1,10 +1,339 @@
 package org.dust4j.tensor;
 
-/** CPU GEMM (placeholder: delegates to the reference until the packed Vector API kernel lands). */
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * CPU F32 GEMM on the Vector API: {@code C = alpha * op(A) @ op(B) + beta * C} (rank 2 or batched rank 3).
+ *
+ * <p>Goto/BLIS structure: B is packed into K-block x N-block panels of {@link #NR}-column strips, A into
+ * {@link #MC} x {@link #KC} blocks of {@link #MR}-row strips; packing reads any 2D strides, so transposed and
+ * non-contiguous views cost no extra pass. A register-tiled micro-kernel ({@code MR} rows x two vectors of
+ * {@code SPECIES_PREFERRED}, fused multiply-add) runs over the packed strips; row remainders use 4/2/1-row
+ * variants, column remainders and strided C go through a small tile buffer.
+ *
+ * <p>Determinism: every output element is computed by the same sequence of float operations whatever the
+ * tiling or thread partition: per K block of fixed size {@code KC} an fma chain from zero over k, then
+ * {@code c = alpha*acc} (first block, beta 0), {@code c = fma(acc, alpha, beta*c)} (first block) or
+ * {@code c = fma(acc, alpha, c)} (later blocks). Threads only decide which C tiles a task owns, so results are
+ * bit-identical at any thread count.
+ */
 final class CpuGemm {
     private CpuGemm() {}
 
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    /** Rows of the micro-tile (broadcast operand). */
+    static final int MR = 8;
+    /** Columns of the micro-tile: two vectors. */
+    static final int NR = 2 * L;
+    /** K block: an NR x KC strip of packed B (32 KiB at AVX-512) stays in the 48 KiB L1d. */
+    static final int KC = 256;
+    /** M block: an MC x KC block of packed A (192 KiB) stays in the 2 MiB L2. */
+    static final int MC = 192;
+    /** N block: the KC x NC packed B panel (2 MiB) is streamed from L2/L3 once per M block. */
+    static final int NC = 2048;
+    /** Problems with batch*M*N*K below this run on the calling thread. */
+    static final long SERIAL_WORK = 1L << 18;
+
+    private static final int OVERWRITE = 0, SCALE = 1, ACCUMULATE = 2, RAW = 3;
+
+    /** op(X) of one operand as a 2D strided view: element (i, j) of batch entry bi is {@code d[off + bi*bs + i*rs + j*cs]}. */
+    private record View(float[] d, int off, int bs, int rs, int cs) {
+        static View of(Tensor t, boolean trans) {
+            int rs = trans ? t.stride(-1) : t.stride(-2), cs = trans ? t.stride(-2) : t.stride(-1);
+            return new View(t.floatData(), t.offset(), t.rank() == 3 ? t.stride(0) : 0, rs, cs);
+        }
+    }
+
+    private record Job(float alpha, float beta, View a, View b, View c, int m, int n, int k) {}
+
+    /** Per-thread packing buffers. */
+    private static final class Scratch {
+        final float[] a = new float[MC * KC];
+        final float[] b = new float[((NC + NR - 1) / NR) * NR * KC];
+        final float[] tile = new float[MR * NR];
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
     static void gemm(float alpha, Tensor a, boolean transA, Tensor b, boolean transB, float beta, Tensor c) {
-        Backends.reference().gemm(alpha, a, transA, b, transB, beta, c);
+        ReferenceBackend.GemmDims g = ReferenceBackend.gemmDims(a, transA, b, transB, c);
+        int m = g.m(), n = g.n(), k = g.k(), batch = g.batch();
+        if (m == 0 || n == 0 || batch == 0) return;
+        if (c.storage() == a.storage() || c.storage() == b.storage()) {
+            // C shares memory with an input: compute into a fresh tensor so no input is overwritten while read.
+            Tensor tmp = Tensor.zeros(c.shape());
+            if (beta != 0f) CpuElementwise.copyInto(c, tmp);
+            gemm(alpha, a, transA, b, transB, beta, tmp);
+            CpuElementwise.copyInto(tmp, c);
+            return;
+        }
+        Job job = new Job(alpha, beta, View.of(a, transA), View.of(b, transB), View.of(c, false), m, n, k);
+        if (k == 0) {
+            scaleC(job, batch);
+            return;
+        }
+        int threads = Parallel.threads();
+        if (threads == 1 || (long) batch * m * n * k < SERIAL_WORK) {
+            Scratch s = SCRATCH.get();
+            for (int bi = 0; bi < batch; bi++) region(job, bi, 0, m, 0, n, s);
+            return;
+        }
+        // Split C into tasks: batch entries first, then N strips (A is cheap to re-pack), then M strips.
+        int want = 2 * threads, mt = 1, nt = 1;
+        if (batch < want) {
+            int per = (want + batch - 1) / batch;
+            nt = Math.max(1, Math.min(per, n / (4 * NR)));
+            mt = Math.max(1, Math.min((per + nt - 1) / nt, m / (4 * MR)));
+        }
+        int nChunk = roundUp((n + nt - 1) / nt, NR), mChunk = roundUp((m + mt - 1) / mt, MR);
+        int ntf = (n + nChunk - 1) / nChunk, mtf = (m + mChunk - 1) / mChunk, perBatch = ntf * mtf;
+        Parallel.forRange(batch * perBatch, 1, (from, to) -> {
+            Scratch s = SCRATCH.get();
+            for (int t = from; t < to; t++) {
+                int bi = t / perBatch, r = t % perBatch, im = r / ntf, in = r % ntf;
+                region(job, bi, im * mChunk, Math.min(m, (im + 1) * mChunk), in * nChunk, Math.min(n, (in + 1) * nChunk), s);
+            }
+        });
+    }
+
+    private static int roundUp(int x, int q) { return (x + q - 1) / q * q; }
+
+    /** K == 0: C = beta * C (exactly zero when beta is 0). */
+    private static void scaleC(Job j, int batch) {
+        View c = j.c;
+        for (int bi = 0; bi < batch; bi++) {
+            for (int i = 0; i < j.m; i++) {
+                int row = c.off + bi * c.bs + i * c.rs;
+                for (int jj = 0; jj < j.n; jj++) {
+                    int idx = row + jj * c.cs;
+                    c.d[idx] = j.beta == 0f ? 0f : j.beta * c.d[idx];
+                }
+            }
+        }
+    }
+
+    /** Computes rows [m0, m1) x columns [n0, n1) of batch entry bi on the calling thread. */
+    private static void region(Job j, int bi, int m0, int m1, int n0, int n1, Scratch s) {
+        for (int jc = n0; jc < n1; jc += NC) {
+            int nc = Math.min(NC, n1 - jc);
+            for (int pc = 0; pc < j.k; pc += KC) {
+                int kc = Math.min(KC, j.k - pc);
+                int mode = pc > 0 ? ACCUMULATE : j.beta == 0f ? OVERWRITE : SCALE;
+                packB(j.b, bi, pc, kc, jc, nc, s.b);
+                for (int ic = m0; ic < m1; ic += MC) {
+                    int mc = Math.min(MC, m1 - ic);
+                    packA(j.a, bi, ic, mc, pc, kc, s.a);
+                    macro(j, bi, ic, mc, jc, nc, kc, mode, s);
+                }
+            }
+        }
+    }
+
+    /** Packs rows [i0, i0+mc) x k [p0, p0+kc) of op(A) as MR-row strips: strip r at r*kc, element (p, row) at p*MR + row. */
+    private static void packA(View a, int bi, int i0, int mc, int p0, int kc, float[] dst) {
+        float[] d = a.d;
+        int rs = a.rs, cs = a.cs;
+        for (int ir = 0; ir < mc; ir += MR) {
+            int mr = Math.min(MR, mc - ir), base = ir * kc;
+            int src = a.off + bi * a.bs + (i0 + ir) * rs + p0 * cs;
+            for (int r = 0; r < mr; r++) {
+                int s = src + r * rs, o = base + r;
+                for (int p = 0; p < kc; p++) dst[o + p * MR] = d[s + p * cs];
+            }
+        }
+    }
+
+    /** Packs k [p0, p0+kc) x columns [j0, j0+nc) of op(B) as NR-column strips (zero-padded): strip at jr*kc, element (p, col) at p*NR + col. */
+    private static void packB(View b, int bi, int p0, int kc, int j0, int nc, float[] dst) {
+        float[] d = b.d;
+        int rs = b.rs, cs = b.cs;
+        for (int jr = 0; jr < nc; jr += NR) {
+            int nr = Math.min(NR, nc - jr), base = jr * kc;
+            int src = b.off + bi * b.bs + p0 * rs + (j0 + jr) * cs;
+            if (cs == 1) {
+                if (nr == NR) {
+                    for (int p = 0; p < kc; p++) {
+                        int s = src + p * rs, o = base + p * NR;
+                        FloatVector.fromArray(S, d, s).intoArray(dst, o);
+                        FloatVector.fromArray(S, d, s + L).intoArray(dst, o + L);
+                    }
+                } else {
+                    VectorMask<Float> m0 = S.indexInRange(0, nr), m1 = S.indexInRange(L, nr);
+                    for (int p = 0; p < kc; p++) {
+                        int s = src + p * rs, o = base + p * NR;
+                        FloatVector.fromArray(S, d, s, m0).intoArray(dst, o);
+                        FloatVector.fromArray(S, d, s + L, m1).intoArray(dst, o + L);
+                    }
+                }
+            } else {
+                for (int p = 0; p < kc; p++) {
+                    int s = src + p * rs, o = base + p * NR;
+                    for (int jj = 0; jj < nr; jj++) dst[o + jj] = d[s + jj * cs];
+                    for (int jj = nr; jj < NR; jj++) dst[o + jj] = 0f;
+                }
+            }
+        }
+    }
+
+    /** Runs the micro-kernels over the packed mc x kc block of A and kc x nc panel of B into C. */
+    private static void macro(Job j, int bi, int ic, int mc, int jc, int nc, int kc, int mode, Scratch s) {
+        View cv = j.c;
+        float[] c = cv.d, pa = s.a, pb = s.b, tile = s.tile;
+        int rs = cv.rs, cs = cv.cs, cbase = cv.off + bi * cv.bs;
+        float alpha = j.alpha, beta = j.beta;
+        for (int jr = 0; jr < nc; jr += NR) {
+            int nr = Math.min(NR, nc - jr), bo = jr * kc;
+            boolean direct = nr == NR && cs == 1;
+            for (int ir = 0; ir < mc; ir += MR) {
+                int mr = Math.min(MR, mc - ir), ao = ir * kc;
+                for (int r = 0; r < mr; ) {
+                    int left = mr - r, rows = left >= 8 ? 8 : left >= 4 ? 4 : left >= 2 ? 2 : 1;
+                    int co = cbase + (ic + ir + r) * rs + (jc + jr) * cs;
+                    if (direct) {
+                        kernel(rows, kc, pa, ao + r, pb, bo, c, co, rs, alpha, beta, mode);
+                    } else {
+                        kernel(rows, kc, pa, ao + r, pb, bo, tile, 0, NR, alpha, beta, RAW);
+                        merge(tile, rows, nr, c, co, rs, cs, alpha, beta, mode);
+                    }
+                    r += rows;
+                }
+            }
+        }
+    }
+
+    private static void kernel(int rows, int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int ldc,
+                               float alpha, float beta, int mode) {
+        switch (rows) {
+            case 8 -> k8(kc, a, ao, b, bo, c, co, ldc, alpha, beta, mode);
+            case 4 -> k4(kc, a, ao, b, bo, c, co, ldc, alpha, beta, mode);
+            case 2 -> k2(kc, a, ao, b, bo, c, co, ldc, alpha, beta, mode);
+            default -> k1(kc, a, ao, b, bo, c, co, ldc, alpha, beta, mode);
+        }
+    }
+
+    /** Writes the valid rows x cols of a raw accumulator tile into a strided C with the same rounding as {@link #store}. */
+    private static void merge(float[] tile, int rows, int cols, float[] c, int co, int rs, int cs, float alpha, float beta, int mode) {
+        for (int r = 0; r < rows; r++) {
+            for (int jj = 0; jj < cols; jj++) {
+                float v = tile[r * NR + jj];
+                int idx = co + r * rs + jj * cs;
+                c[idx] = mode == OVERWRITE ? v * alpha : mode == SCALE ? Math.fma(v, alpha, beta * c[idx]) : Math.fma(v, alpha, c[idx]);
+            }
+        }
+    }
+
+    /** Stores one accumulator vector: raw, alpha*acc, fma(acc, alpha, beta*c) or fma(acc, alpha, c). */
+    private static void store(FloatVector v, float[] c, int off, float alpha, float beta, int mode) {
+        switch (mode) {
+            case RAW -> v.intoArray(c, off);
+            case OVERWRITE -> v.mul(alpha).intoArray(c, off);
+            case SCALE -> v.fma(FloatVector.broadcast(S, alpha), FloatVector.fromArray(S, c, off).mul(beta)).intoArray(c, off);
+            default -> v.fma(FloatVector.broadcast(S, alpha), FloatVector.fromArray(S, c, off)).intoArray(c, off);
+        }
+    }
+
+    // ---------------------------------------------------------------- micro-kernels (rows x 2 vectors)
+
+    /** 8 rows x 2 vectors: C[8 x 2L] tile over kc packed steps. */
+    private static void k8(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int ldc, float alpha, float beta, int mode) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c30 = FloatVector.zero(S), c31 = FloatVector.zero(S), c40 = FloatVector.zero(S), c41 = FloatVector.zero(S), c50 = FloatVector.zero(S), c51 = FloatVector.zero(S), c60 = FloatVector.zero(S), c61 = FloatVector.zero(S), c70 = FloatVector.zero(S), c71 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int ai = ao + p * MR, bi = bo + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + 1 * L);
+            FloatVector a0 = FloatVector.broadcast(S, a[ai]);
+            c00 = a0.fma(b0, c00); c01 = a0.fma(b1, c01);
+            FloatVector a1 = FloatVector.broadcast(S, a[ai + 1]);
+            c10 = a1.fma(b0, c10); c11 = a1.fma(b1, c11);
+            FloatVector a2 = FloatVector.broadcast(S, a[ai + 2]);
+            c20 = a2.fma(b0, c20); c21 = a2.fma(b1, c21);
+            FloatVector a3 = FloatVector.broadcast(S, a[ai + 3]);
+            c30 = a3.fma(b0, c30); c31 = a3.fma(b1, c31);
+            FloatVector a4 = FloatVector.broadcast(S, a[ai + 4]);
+            c40 = a4.fma(b0, c40); c41 = a4.fma(b1, c41);
+            FloatVector a5 = FloatVector.broadcast(S, a[ai + 5]);
+            c50 = a5.fma(b0, c50); c51 = a5.fma(b1, c51);
+            FloatVector a6 = FloatVector.broadcast(S, a[ai + 6]);
+            c60 = a6.fma(b0, c60); c61 = a6.fma(b1, c61);
+            FloatVector a7 = FloatVector.broadcast(S, a[ai + 7]);
+            c70 = a7.fma(b0, c70); c71 = a7.fma(b1, c71);
+        }
+        store(c00, c, co, alpha, beta, mode);
+        store(c01, c, co + 1 * L, alpha, beta, mode);
+        store(c10, c, co + 1 * ldc, alpha, beta, mode);
+        store(c11, c, co + 1 * ldc + 1 * L, alpha, beta, mode);
+        store(c20, c, co + 2 * ldc, alpha, beta, mode);
+        store(c21, c, co + 2 * ldc + 1 * L, alpha, beta, mode);
+        store(c30, c, co + 3 * ldc, alpha, beta, mode);
+        store(c31, c, co + 3 * ldc + 1 * L, alpha, beta, mode);
+        store(c40, c, co + 4 * ldc, alpha, beta, mode);
+        store(c41, c, co + 4 * ldc + 1 * L, alpha, beta, mode);
+        store(c50, c, co + 5 * ldc, alpha, beta, mode);
+        store(c51, c, co + 5 * ldc + 1 * L, alpha, beta, mode);
+        store(c60, c, co + 6 * ldc, alpha, beta, mode);
+        store(c61, c, co + 6 * ldc + 1 * L, alpha, beta, mode);
+        store(c70, c, co + 7 * ldc, alpha, beta, mode);
+        store(c71, c, co + 7 * ldc + 1 * L, alpha, beta, mode);
+    }
+
+    /** 4 rows x 2 vectors: C[4 x 2L] tile over kc packed steps. */
+    private static void k4(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int ldc, float alpha, float beta, int mode) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int ai = ao + p * MR, bi = bo + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + 1 * L);
+            FloatVector a0 = FloatVector.broadcast(S, a[ai]);
+            c00 = a0.fma(b0, c00); c01 = a0.fma(b1, c01);
+            FloatVector a1 = FloatVector.broadcast(S, a[ai + 1]);
+            c10 = a1.fma(b0, c10); c11 = a1.fma(b1, c11);
+            FloatVector a2 = FloatVector.broadcast(S, a[ai + 2]);
+            c20 = a2.fma(b0, c20); c21 = a2.fma(b1, c21);
+            FloatVector a3 = FloatVector.broadcast(S, a[ai + 3]);
+            c30 = a3.fma(b0, c30); c31 = a3.fma(b1, c31);
+        }
+        store(c00, c, co, alpha, beta, mode);
+        store(c01, c, co + 1 * L, alpha, beta, mode);
+        store(c10, c, co + 1 * ldc, alpha, beta, mode);
+        store(c11, c, co + 1 * ldc + 1 * L, alpha, beta, mode);
+        store(c20, c, co + 2 * ldc, alpha, beta, mode);
+        store(c21, c, co + 2 * ldc + 1 * L, alpha, beta, mode);
+        store(c30, c, co + 3 * ldc, alpha, beta, mode);
+        store(c31, c, co + 3 * ldc + 1 * L, alpha, beta, mode);
+    }
+
+    /** 2 rows x 2 vectors: C[2 x 2L] tile over kc packed steps. */
+    private static void k2(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int ldc, float alpha, float beta, int mode) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int ai = ao + p * MR, bi = bo + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + 1 * L);
+            FloatVector a0 = FloatVector.broadcast(S, a[ai]);
+            c00 = a0.fma(b0, c00); c01 = a0.fma(b1, c01);
+            FloatVector a1 = FloatVector.broadcast(S, a[ai + 1]);
+            c10 = a1.fma(b0, c10); c11 = a1.fma(b1, c11);
+        }
+        store(c00, c, co, alpha, beta, mode);
+        store(c01, c, co + 1 * L, alpha, beta, mode);
+        store(c10, c, co + 1 * ldc, alpha, beta, mode);
+        store(c11, c, co + 1 * ldc + 1 * L, alpha, beta, mode);
+    }
+
+    /** 1 rows x 2 vectors: C[1 x 2L] tile over kc packed steps. */
+    private static void k1(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int ldc, float alpha, float beta, int mode) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int ai = ao + p * MR, bi = bo + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + 1 * L);
+            FloatVector a0 = FloatVector.broadcast(S, a[ai]);
+            c00 = a0.fma(b0, c00); c01 = a0.fma(b1, c01);
+        }
+        store(c00, c, co, alpha, beta, mode);
+        store(c01, c, co + 1 * L, alpha, beta, mode);
     }
 }
