@@ -29,11 +29,11 @@ final class CpuGemm {
     /** Columns of the micro-tile: two vectors. */
     static final int NR = 2 * L;
     /** K block: an NR x KC strip of packed B (32 KiB at AVX-512) stays in the 48 KiB L1d. */
-    static final int KC = 256;
+    static final int KC = Integer.getInteger("dust4j.gemm.kc", 256);
     /** M block: an MC x KC block of packed A (192 KiB) stays in the 2 MiB L2. */
-    static final int MC = 192;
+    static final int MC = Integer.getInteger("dust4j.gemm.mc", 192);
     /** N block: the KC x NC packed B panel (2 MiB) is streamed from L2/L3 once per M block. */
-    static final int NC = 2048;
+    static final int NC = Integer.getInteger("dust4j.gemm.nc", 1024);
     /** Problems with batch*M*N*K below this run on the calling thread. */
     static final long SERIAL_WORK = 1L << 18;
 
@@ -82,7 +82,7 @@ final class CpuGemm {
             return;
         }
         // Split C into tasks: batch entries first, then N strips (A is cheap to re-pack), then M strips.
-        int want = 2 * threads, mt = 1, nt = 1;
+        int want = Integer.getInteger("dust4j.gemm.tasks", 2) * threads, mt = 1, nt = 1;
         if (batch < want) {
             int per = (want + batch - 1) / batch;
             nt = Math.max(1, Math.min(per, n / (4 * NR)));
@@ -149,31 +149,30 @@ final class CpuGemm {
     /** Packs k [p0, p0+kc) x columns [j0, j0+nc) of op(B) as NR-column strips (zero-padded): strip at jr*kc, element (p, col) at p*NR + col. */
     private static void packB(View b, int bi, int p0, int kc, int j0, int nc, float[] dst) {
         float[] d = b.d;
-        int rs = b.rs, cs = b.cs;
+        int rs = b.rs, cs = b.cs, src0 = b.off + bi * b.bs + p0 * rs + j0 * cs;
+        if (cs == 1) {
+            // row by row: each source row segment is read sequentially (prefetch-friendly), written to every strip
+            int full = nc / NR * NR, nr = nc - full;
+            VectorMask<Float> m0 = S.indexInRange(0, nr), m1 = S.indexInRange(L, nr);
+            for (int p = 0; p < kc; p++) {
+                int s = src0 + p * rs, o = p * NR;
+                for (int jr = 0; jr < full; jr += NR) {
+                    FloatVector.fromArray(S, d, s + jr).intoArray(dst, o + jr * kc);
+                    FloatVector.fromArray(S, d, s + jr + L).intoArray(dst, o + jr * kc + L);
+                }
+                if (nr > 0) {
+                    FloatVector.fromArray(S, d, s + full, m0).intoArray(dst, o + full * kc);
+                    FloatVector.fromArray(S, d, s + full + L, m1).intoArray(dst, o + full * kc + L);
+                }
+            }
+            return;
+        }
         for (int jr = 0; jr < nc; jr += NR) {
-            int nr = Math.min(NR, nc - jr), base = jr * kc;
-            int src = b.off + bi * b.bs + p0 * rs + (j0 + jr) * cs;
-            if (cs == 1) {
-                if (nr == NR) {
-                    for (int p = 0; p < kc; p++) {
-                        int s = src + p * rs, o = base + p * NR;
-                        FloatVector.fromArray(S, d, s).intoArray(dst, o);
-                        FloatVector.fromArray(S, d, s + L).intoArray(dst, o + L);
-                    }
-                } else {
-                    VectorMask<Float> m0 = S.indexInRange(0, nr), m1 = S.indexInRange(L, nr);
-                    for (int p = 0; p < kc; p++) {
-                        int s = src + p * rs, o = base + p * NR;
-                        FloatVector.fromArray(S, d, s, m0).intoArray(dst, o);
-                        FloatVector.fromArray(S, d, s + L, m1).intoArray(dst, o + L);
-                    }
-                }
-            } else {
-                for (int p = 0; p < kc; p++) {
-                    int s = src + p * rs, o = base + p * NR;
-                    for (int jj = 0; jj < nr; jj++) dst[o + jj] = d[s + jj * cs];
-                    for (int jj = nr; jj < NR; jj++) dst[o + jj] = 0f;
-                }
+            int nr = Math.min(NR, nc - jr), base = jr * kc, src = src0 + jr * cs;
+            for (int p = 0; p < kc; p++) {
+                int s = src + p * rs, o = base + p * NR;
+                for (int jj = 0; jj < nr; jj++) dst[o + jj] = d[s + jj * cs];
+                for (int jj = nr; jj < NR; jj++) dst[o + jj] = 0f;
             }
         }
     }
