@@ -2,6 +2,7 @@ package org.dust4j.tensor;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -26,16 +27,20 @@ final class CpuGemm {
     private static final int L = S.length();
     /** Rows of the micro-tile (broadcast operand). */
     static final int MR = 8;
+    /** MR floats as one vector (copies MR contiguous rows of a transposed A). */
+    private static final VectorSpecies<Float> SM = VectorSpecies.of(float.class, VectorShape.forBitSize(MR * Float.SIZE));
     /** Columns of the micro-tile: two vectors. */
     static final int NR = 2 * L;
     /** K block: an NR x KC strip of packed B (32 KiB at AVX-512) stays in the 48 KiB L1d. */
     static final int KC = Integer.getInteger("dust4j.gemm.kc", 256);
     /** M block: an MC x KC block of packed A (192 KiB) stays in the 2 MiB L2. */
     static final int MC = Integer.getInteger("dust4j.gemm.mc", 192);
-    /** N block: the KC x NC packed B panel (2 MiB) is streamed from L2/L3 once per M block. */
-    static final int NC = Integer.getInteger("dust4j.gemm.nc", 1024);
     /** Problems with batch*M*N*K below this run on the calling thread. */
     static final long SERIAL_WORK = 1L << 18;
+    /** Tasks per thread in the parallel split (more tasks balance better on a busy machine). */
+    private static final int TASKS_PER_THREAD = Integer.getInteger("dust4j.gemm.tasks", 4);
+    /** Smallest M (rows) and N (columns) extent of one parallel task. */
+    private static final int MIN_TASK_ROWS = 64, MIN_TASK_COLS = 4 * NR;
 
     private static final int OVERWRITE = 0, SCALE = 1, ACCUMULATE = 2, RAW = 3;
 
@@ -47,13 +52,19 @@ final class CpuGemm {
         }
     }
 
-    private record Job(float alpha, float beta, View a, View b, View c, int m, int n, int k) {}
+    /** One gemm call; npad is N rounded up to NR, the row length of each packed K block of B. */
+    private record Job(float alpha, float beta, View a, View b, View c, int m, int n, int k, int npad) {}
 
-    /** Per-thread packing buffers. */
+    /** Per-thread buffers: a packed A block, all of packed op(B) for one batch entry, a raw accumulator tile. */
     private static final class Scratch {
         final float[] a = new float[MC * KC];
-        final float[] b = new float[((NC + NR - 1) / NR) * NR * KC];
         final float[] tile = new float[MR * NR];
+        float[] b = new float[0];
+
+        float[] b(int size) {
+            if (b.length < size) b = new float[size];
+            return b;
+        }
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -70,33 +81,69 @@ final class CpuGemm {
             CpuElementwise.copyInto(tmp, c);
             return;
         }
-        Job job = new Job(alpha, beta, View.of(a, transA), View.of(b, transB), View.of(c, false), m, n, k);
+        int npad = roundUp(n, NR);
+        if ((long) k * npad > Integer.MAX_VALUE - 16) {
+            // packed B would not fit one Java array: do the N halves separately (columns are independent)
+            int half = roundUp(n / 2, NR);
+            gemm(alpha, a, transA, transB ? b.narrow(-2, 0, half) : b.narrow(-1, 0, half), transB, beta, c.narrow(-1, 0, half));
+            gemm(alpha, a, transA, transB ? b.narrow(-2, half, n - half) : b.narrow(-1, half, n - half), transB, beta,
+                    c.narrow(-1, half, n - half));
+            return;
+        }
+        Job job = new Job(alpha, beta, View.of(a, transA), View.of(b, transB), View.of(c, false), m, n, k, npad);
         if (k == 0) {
             scaleC(job, batch);
             return;
         }
-        int threads = Parallel.threads();
+        int threads = Parallel.threads(), want = TASKS_PER_THREAD * threads;
+        boolean sharedB = job.b.bs == 0 && b.rank() == 2;
         if (threads == 1 || (long) batch * m * n * k < SERIAL_WORK) {
-            Scratch s = SCRATCH.get();
-            for (int bi = 0; bi < batch; bi++) region(job, bi, 0, m, 0, n, s);
-            return;
-        }
-        // Split C into tasks: batch entries first, then N strips (A is cheap to re-pack), then M strips.
-        int want = Integer.getInteger("dust4j.gemm.tasks", 2) * threads, mt = 1, nt = 1;
-        if (batch < want) {
-            int per = (want + batch - 1) / batch;
-            nt = Math.max(1, Math.min(per, n / (4 * NR)));
-            mt = Math.max(1, Math.min((per + nt - 1) / nt, m / (4 * MR)));
-        }
-        int nChunk = roundUp((n + nt - 1) / nt, NR), mChunk = roundUp((m + mt - 1) / mt, MR);
-        int ntf = (n + nChunk - 1) / nChunk, mtf = (m + mChunk - 1) / mChunk, perBatch = ntf * mtf;
-        Parallel.forRange(batch * perBatch, 1, (from, to) -> {
-            Scratch s = SCRATCH.get();
-            for (int t = from; t < to; t++) {
-                int bi = t / perBatch, r = t % perBatch, im = r / ntf, in = r % ntf;
-                region(job, bi, im * mChunk, Math.min(m, (im + 1) * mChunk), in * nChunk, Math.min(n, (in + 1) * nChunk), s);
+            entries(job, 0, batch, sharedB);
+        } else if (batch >= want) {
+            // many matrices: whole batch entries per task
+            Parallel.forRange(batch, 1, (from, to) -> entries(job, from, to, sharedB));
+        } else {
+            // few large matrices: pack B once (in parallel), then split C into M x N tasks that share it
+            int mt = Math.max(1, Math.min(want, m / MIN_TASK_ROWS));
+            int nt = Math.max(1, Math.min((want + mt - 1) / mt, n / MIN_TASK_COLS));
+            int mChunk = roundUp((m + mt - 1) / mt, MR), nChunk = roundUp((n + nt - 1) / nt, NR);
+            int mtf = (m + mChunk - 1) / mChunk, ntf = (n + nChunk - 1) / nChunk;
+            float[] pb = SCRATCH.get().b(k * npad);
+            int kBlocks = (k + KC - 1) / KC, strips = npad / NR, stripsPerItem = 8;
+            int items = (strips + stripsPerItem - 1) / stripsPerItem;
+            for (int bi = 0; bi < batch; bi++) {
+                int e = bi;
+                if (bi == 0 || !sharedB) {
+                    Parallel.forRange(kBlocks * items, 1, (from, to) -> {
+                        for (int t = from; t < to; t++) {
+                            int pc = t / items * KC, j0 = t % items * stripsPerItem * NR;
+                            packB(job.b, e, pc, Math.min(KC, k - pc), j0, Math.min(n - j0, stripsPerItem * NR), pb, pc * npad + j0 * Math.min(KC, k - pc));
+                        }
+                    });
+                }
+                Parallel.forRange(mtf * ntf, 1, (from, to) -> {
+                    Scratch s = SCRATCH.get();
+                    for (int t = from; t < to; t++) {
+                        int im = t / ntf, in = t % ntf;
+                        region(job, e, im * mChunk, Math.min(m, (im + 1) * mChunk), in * nChunk, Math.min(n, (in + 1) * nChunk), s, pb);
+                    }
+                });
             }
-        });
+        }
+    }
+
+    /** Batch entries [from, to) on the calling thread, packing B into this thread's buffer (once when shared). */
+    private static void entries(Job job, int from, int to, boolean sharedB) {
+        Scratch s = SCRATCH.get();
+        float[] pb = s.b(job.k * job.npad);
+        for (int bi = from; bi < to; bi++) {
+            if (bi == from || !sharedB) {
+                for (int pc = 0; pc < job.k; pc += KC) {
+                    packB(job.b, bi, pc, Math.min(KC, job.k - pc), 0, job.n, pb, pc * job.npad);
+                }
+            }
+            region(job, bi, 0, job.m, 0, job.n, s, pb);
+        }
     }
 
     private static int roundUp(int x, int q) { return (x + q - 1) / q * q; }
@@ -115,19 +162,18 @@ final class CpuGemm {
         }
     }
 
-    /** Computes rows [m0, m1) x columns [n0, n1) of batch entry bi on the calling thread. */
-    private static void region(Job j, int bi, int m0, int m1, int n0, int n1, Scratch s) {
-        for (int jc = n0; jc < n1; jc += NC) {
-            int nc = Math.min(NC, n1 - jc);
-            for (int pc = 0; pc < j.k; pc += KC) {
-                int kc = Math.min(KC, j.k - pc);
-                int mode = pc > 0 ? ACCUMULATE : j.beta == 0f ? OVERWRITE : SCALE;
-                packB(j.b, bi, pc, kc, jc, nc, s.b);
-                for (int ic = m0; ic < m1; ic += MC) {
-                    int mc = Math.min(MC, m1 - ic);
-                    packA(j.a, bi, ic, mc, pc, kc, s.a);
-                    macro(j, bi, ic, mc, jc, nc, kc, mode, s);
-                }
+    /**
+     * Computes rows [m0, m1) x columns [n0, n1) of batch entry bi on the calling thread from the packed B
+     * ({@code pb}: K block pc at pc*npad, the strip of column j at +j*kc); n0 is a multiple of NR.
+     */
+    private static void region(Job j, int bi, int m0, int m1, int n0, int n1, Scratch s, float[] pb) {
+        for (int pc = 0; pc < j.k; pc += KC) {
+            int kc = Math.min(KC, j.k - pc);
+            int mode = pc > 0 ? ACCUMULATE : j.beta == 0f ? OVERWRITE : SCALE;
+            for (int ic = m0; ic < m1; ic += MC) {
+                int mc = Math.min(MC, m1 - ic);
+                packA(j.a, bi, ic, mc, pc, kc, s.a);
+                macro(j, bi, ic, mc, n0, n1 - n0, kc, mode, s, pb, pc * j.npad + n0 * kc);
             }
         }
     }
@@ -136,18 +182,35 @@ final class CpuGemm {
     private static void packA(View a, int bi, int i0, int mc, int p0, int kc, float[] dst) {
         float[] d = a.d;
         int rs = a.rs, cs = a.cs;
+        int[] gather = cs == 1 && L % MR == 0 ? gatherIndex(MR, rs, L) : null;
+        int pv = L / MR, kv = gather == null ? 0 : kc / pv * pv; // k steps per gathered vector, k steps gathered
         for (int ir = 0; ir < mc; ir += MR) {
             int mr = Math.min(MR, mc - ir), base = ir * kc;
             int src = a.off + bi * a.bs + (i0 + ir) * rs + p0 * cs;
+            int p = 0;
+            if (mr == MR && gather != null) {
+                // K-contiguous rows: one gather collects MR rows x (L / MR) consecutive k
+                for (; p < kv; p += pv) FloatVector.fromArray(S, d, src + p, gather, 0).intoArray(dst, base + p * MR);
+            } else if (mr == MR && rs == 1) {
+                // M-contiguous (a transposed A): each k step is MR consecutive floats
+                for (; p < kc; p++) FloatVector.fromArray(SM, d, src + p * cs).intoArray(dst, base + p * MR);
+            }
             for (int r = 0; r < mr; r++) {
                 int s = src + r * rs, o = base + r;
-                for (int p = 0; p < kc; p++) dst[o + p * MR] = d[s + p * cs];
+                for (int q = p; q < kc; q++) dst[o + q * MR] = d[s + q * cs];
             }
         }
     }
 
-    /** Packs k [p0, p0+kc) x columns [j0, j0+nc) of op(B) as NR-column strips (zero-padded): strip at jr*kc, element (p, col) at p*NR + col. */
-    private static void packB(View b, int bi, int p0, int kc, int j0, int nc, float[] dst) {
+    /** Gather offsets for lane i = (i % rows) * stride + i / rows: rows x (L / rows) of a row-major source. */
+    private static int[] gatherIndex(int rows, int stride, int lanes) {
+        int[] idx = new int[lanes];
+        for (int i = 0; i < lanes; i++) idx[i] = (i % rows) * stride + i / rows;
+        return idx;
+    }
+
+    /** Packs k [p0, p0+kc) x columns [j0, j0+nc) of op(B) as NR-column strips (zero-padded): strip jr at dstOff + jr*kc, element (p, col) at p*NR + col. */
+    private static void packB(View b, int bi, int p0, int kc, int j0, int nc, float[] dst, int dstOff) {
         float[] d = b.d;
         int rs = b.rs, cs = b.cs, src0 = b.off + bi * b.bs + p0 * rs + j0 * cs;
         if (cs == 1) {
@@ -155,7 +218,7 @@ final class CpuGemm {
             int full = nc / NR * NR, nr = nc - full;
             VectorMask<Float> m0 = S.indexInRange(0, nr), m1 = S.indexInRange(L, nr);
             for (int p = 0; p < kc; p++) {
-                int s = src0 + p * rs, o = p * NR;
+                int s = src0 + p * rs, o = dstOff + p * NR;
                 for (int jr = 0; jr < full; jr += NR) {
                     FloatVector.fromArray(S, d, s + jr).intoArray(dst, o + jr * kc);
                     FloatVector.fromArray(S, d, s + jr + L).intoArray(dst, o + jr * kc + L);
@@ -167,8 +230,17 @@ final class CpuGemm {
             }
             return;
         }
+        int[] gather = rs == 1 ? gatherIndex(L, cs, L) : null;
         for (int jr = 0; jr < nc; jr += NR) {
-            int nr = Math.min(NR, nc - jr), base = jr * kc, src = src0 + jr * cs;
+            int nr = Math.min(NR, nc - jr), base = dstOff + jr * kc, src = src0 + jr * cs;
+            if (nr == NR && gather != null) {
+                // K-contiguous columns (a transposed operand): gather L columns at one k per vector
+                for (int p = 0; p < kc; p++) {
+                    FloatVector.fromArray(S, d, src + p, gather, 0).intoArray(dst, base + p * NR);
+                    FloatVector.fromArray(S, d, src + L * cs + p, gather, 0).intoArray(dst, base + p * NR + L);
+                }
+                continue;
+            }
             for (int p = 0; p < kc; p++) {
                 int s = src + p * rs, o = base + p * NR;
                 for (int jj = 0; jj < nr; jj++) dst[o + jj] = d[s + jj * cs];
@@ -178,13 +250,13 @@ final class CpuGemm {
     }
 
     /** Runs the micro-kernels over the packed mc x kc block of A and kc x nc panel of B into C. */
-    private static void macro(Job j, int bi, int ic, int mc, int jc, int nc, int kc, int mode, Scratch s) {
+    private static void macro(Job j, int bi, int ic, int mc, int jc, int nc, int kc, int mode, Scratch s, float[] pb, int bBase) {
         View cv = j.c;
-        float[] c = cv.d, pa = s.a, pb = s.b, tile = s.tile;
+        float[] c = cv.d, pa = s.a, tile = s.tile;
         int rs = cv.rs, cs = cv.cs, cbase = cv.off + bi * cv.bs;
         float alpha = j.alpha, beta = j.beta;
         for (int jr = 0; jr < nc; jr += NR) {
-            int nr = Math.min(NR, nc - jr), bo = jr * kc;
+            int nr = Math.min(NR, nc - jr), bo = bBase + jr * kc;
             boolean direct = nr == NR && cs == 1;
             for (int ir = 0; ir < mc; ir += MR) {
                 int mr = Math.min(MR, mc - ir), ao = ir * kc;

@@ -70,8 +70,8 @@ class CpuGemmTest {
                 runCase("big", 0, 0, 0, s[0], s[1], s[2], (t & 1) != 0, (t & 2) != 0, 1f, 0f, false, seed++);
             }
         }
-        // wider than one N block (NC) and deeper than one K block (KC)
-        runCase("wide", 0, 0, 0, 7, CpuGemm.NC + 33, 2 * CpuGemm.KC + 5, false, true, 1f, 0f, false, seed++);
+        // more than 64 micro-tile columns and several K blocks (KC) with a remainder
+        runCase("wide", 0, 0, 0, 7, 2081, 2 * CpuGemm.KC + 5, false, true, 1f, 0f, false, seed++);
     }
 
     @Test
