@@ -35,6 +35,8 @@ final class CpuGemm {
     static final int KC = Integer.getInteger("dust4j.gemm.kc", 256);
     /** M block: an MC x KC block of packed A (192 KiB) stays in the 2 MiB L2. */
     static final int MC = Integer.getInteger("dust4j.gemm.mc", 192);
+    /** N block of a task that packs its own B: the KC x NC panel (512 KiB) and the M x NC block of C share the L2. */
+    static final int NC = Integer.getInteger("dust4j.gemm.nc", 512);
     /** Problems with batch*M*N*K below this run on the calling thread. */
     static final long SERIAL_WORK = 1L << 18;
     /** Tasks per thread in the parallel split (more tasks balance better on a busy machine). */
@@ -59,6 +61,7 @@ final class CpuGemm {
     private static final class Scratch {
         final float[] a = new float[MC * KC];
         final float[] tile = new float[MR * NR];
+        final float[] panel = new float[roundUp(NC, NR) * KC];
         float[] b = new float[0];
 
         float[] b(int size) {
@@ -96,28 +99,40 @@ final class CpuGemm {
             return;
         }
         int threads = Parallel.threads(), want = TASKS_PER_THREAD * threads;
-        boolean sharedB = job.b.bs == 0 && b.rank() == 2;
+        int mt = Math.max(1, Math.min(want, m / MIN_TASK_ROWS));
         if (threads == 1 || (long) batch * m * n * k < SERIAL_WORK) {
-            entries(job, 0, batch, sharedB);
+            for (int bi = 0; bi < batch; bi++) regionOwnB(job, bi, 0, m, 0, n, SCRATCH.get());
         } else if (batch >= want) {
             // many matrices: whole batch entries per task
-            Parallel.forRange(batch, 1, (from, to) -> entries(job, from, to, sharedB));
+            Parallel.forRange(batch, 1, (from, to) -> {
+                for (int bi = from; bi < to; bi++) regionOwnB(job, bi, 0, m, 0, n, SCRATCH.get());
+            });
+        } else if (mt == 1) {
+            // few rows: split N; each task packs the B panels of its columns
+            int nt = Math.max(1, Math.min((want + batch - 1) / batch, n / MIN_TASK_COLS));
+            int nChunk = roundUp((n + nt - 1) / nt, NR), ntf = (n + nChunk - 1) / nChunk;
+            Parallel.forRange(batch * ntf, 1, (from, to) -> {
+                for (int t = from; t < to; t++) {
+                    int bi = t / ntf, in = t % ntf;
+                    regionOwnB(job, bi, 0, m, in * nChunk, Math.min(n, (in + 1) * nChunk), SCRATCH.get());
+                }
+            });
         } else {
-            // few large matrices: pack B once (in parallel), then split C into M x N tasks that share it
-            int mt = Math.max(1, Math.min(want, m / MIN_TASK_ROWS));
+            // many rows: pack all of B once (in parallel), then split C into M x N tasks that share it
             int nt = Math.max(1, Math.min((want + mt - 1) / mt, n / MIN_TASK_COLS));
             int mChunk = roundUp((m + mt - 1) / mt, MR), nChunk = roundUp((n + nt - 1) / nt, NR);
             int mtf = (m + mChunk - 1) / mChunk, ntf = (n + nChunk - 1) / nChunk;
             float[] pb = SCRATCH.get().b(k * npad);
             int kBlocks = (k + KC - 1) / KC, strips = npad / NR, stripsPerItem = 8;
             int items = (strips + stripsPerItem - 1) / stripsPerItem;
+            boolean sharedB = b.rank() == 2;
             for (int bi = 0; bi < batch; bi++) {
                 int e = bi;
                 if (bi == 0 || !sharedB) {
                     Parallel.forRange(kBlocks * items, 1, (from, to) -> {
                         for (int t = from; t < to; t++) {
-                            int pc = t / items * KC, j0 = t % items * stripsPerItem * NR;
-                            packB(job.b, e, pc, Math.min(KC, k - pc), j0, Math.min(n - j0, stripsPerItem * NR), pb, pc * npad + j0 * Math.min(KC, k - pc));
+                            int pc = t / items * KC, kc = Math.min(KC, k - pc), j0 = t % items * stripsPerItem * NR;
+                            packB(job.b, e, pc, kc, j0, Math.min(n - j0, stripsPerItem * NR), pb, pc * npad + j0 * kc);
                         }
                     });
                 }
@@ -125,24 +140,11 @@ final class CpuGemm {
                     Scratch s = SCRATCH.get();
                     for (int t = from; t < to; t++) {
                         int im = t / ntf, in = t % ntf;
-                        region(job, e, im * mChunk, Math.min(m, (im + 1) * mChunk), in * nChunk, Math.min(n, (in + 1) * nChunk), s, pb);
+                        regionSharedB(job, e, im * mChunk, Math.min(m, (im + 1) * mChunk), in * nChunk,
+                                Math.min(n, (in + 1) * nChunk), s, pb);
                     }
                 });
             }
-        }
-    }
-
-    /** Batch entries [from, to) on the calling thread, packing B into this thread's buffer (once when shared). */
-    private static void entries(Job job, int from, int to, boolean sharedB) {
-        Scratch s = SCRATCH.get();
-        float[] pb = s.b(job.k * job.npad);
-        for (int bi = from; bi < to; bi++) {
-            if (bi == from || !sharedB) {
-                for (int pc = 0; pc < job.k; pc += KC) {
-                    packB(job.b, bi, pc, Math.min(KC, job.k - pc), 0, job.n, pb, pc * job.npad);
-                }
-            }
-            region(job, bi, 0, job.m, 0, job.n, s, pb);
         }
     }
 
@@ -166,7 +168,7 @@ final class CpuGemm {
      * Computes rows [m0, m1) x columns [n0, n1) of batch entry bi on the calling thread from the packed B
      * ({@code pb}: K block pc at pc*npad, the strip of column j at +j*kc); n0 is a multiple of NR.
      */
-    private static void region(Job j, int bi, int m0, int m1, int n0, int n1, Scratch s, float[] pb) {
+    private static void regionSharedB(Job j, int bi, int m0, int m1, int n0, int n1, Scratch s, float[] pb) {
         for (int pc = 0; pc < j.k; pc += KC) {
             int kc = Math.min(KC, j.k - pc);
             int mode = pc > 0 ? ACCUMULATE : j.beta == 0f ? OVERWRITE : SCALE;
@@ -174,6 +176,26 @@ final class CpuGemm {
                 int mc = Math.min(MC, m1 - ic);
                 packA(j.a, bi, ic, mc, pc, kc, s.a);
                 macro(j, bi, ic, mc, n0, n1 - n0, kc, mode, s, pb, pc * j.npad + n0 * kc);
+            }
+        }
+    }
+
+    /**
+     * Computes rows [m0, m1) x columns [n0, n1) of batch entry bi on the calling thread, packing B one KC x NC
+     * panel at a time into this thread's buffer (it stays in L2 while every row block of A passes over it).
+     */
+    private static void regionOwnB(Job j, int bi, int m0, int m1, int n0, int n1, Scratch s) {
+        for (int jc = n0; jc < n1; jc += NC) {
+            int nc = Math.min(NC, n1 - jc);
+            for (int pc = 0; pc < j.k; pc += KC) {
+                int kc = Math.min(KC, j.k - pc);
+                int mode = pc > 0 ? ACCUMULATE : j.beta == 0f ? OVERWRITE : SCALE;
+                packB(j.b, bi, pc, kc, jc, nc, s.panel, 0);
+                for (int ic = m0; ic < m1; ic += MC) {
+                    int mc = Math.min(MC, m1 - ic);
+                    packA(j.a, bi, ic, mc, pc, kc, s.a);
+                    macro(j, bi, ic, mc, jc, nc, kc, mode, s, s.panel, 0);
+                }
             }
         }
     }
@@ -249,7 +271,7 @@ final class CpuGemm {
         }
     }
 
-    /** Runs the micro-kernels over the packed mc x kc block of A and kc x nc panel of B into C. */
+    /** Runs the micro-kernels over the packed mc x kc block of A and the kc x nc panel of B at pb[bBase] into C. */
     private static void macro(Job j, int bi, int ic, int mc, int jc, int nc, int kc, int mode, Scratch s, float[] pb, int bBase) {
         View cv = j.c;
         float[] c = cv.d, pa = s.a, tile = s.tile;
