@@ -44,7 +44,7 @@ final class CpuGemm {
     /** Smallest M (rows) and N (columns) extent of one parallel task. */
     private static final int MIN_TASK_ROWS = 64, MIN_TASK_COLS = 4 * NR;
 
-    private static final int OVERWRITE = 0, SCALE = 1, ACCUMULATE = 2, RAW = 3;
+    private static final int OVERWRITE = 0, SCALE = 1, ACCUMULATE = 2;
 
     /** op(X) of one operand as a 2D strided view: element (i, j) of batch entry bi is {@code d[off + bi*bs + i*rs + j*cs]}. */
     private record View(float[] d, int off, int bs, int rs, int cs) {
@@ -285,29 +285,26 @@ final class CpuGemm {
                 for (int r = 0; r < mr; ) {
                     int left = mr - r, rows = left >= 8 ? 8 : left >= 4 ? 4 : left >= 2 ? 2 : 1;
                     int co = cbase + (ic + ir + r) * rs + (jc + jr) * cs;
-                    if (direct) {
-                        kernel(rows, kc, pa, ao + r, pb, bo, c, co, rs, alpha, beta, mode);
-                    } else {
-                        kernel(rows, kc, pa, ao + r, pb, bo, tile, 0, NR, alpha, beta, RAW);
-                        merge(tile, rows, nr, c, co, rs, cs, alpha, beta, mode);
-                    }
+                    kernel(rows, kc, pa, ao + r, pb, bo, tile);
+                    if (direct) mergeVector(tile, rows, c, co, rs, alpha, beta, mode);
+                    else merge(tile, rows, nr, c, co, rs, cs, alpha, beta, mode);
                     r += rows;
                 }
             }
         }
     }
 
-    private static void kernel(int rows, int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int ldc,
-                               float alpha, float beta, int mode) {
+    /** Accumulates a rows x NR tile over kc packed steps into {@code tile} (row stride NR), raw. */
+    private static void kernel(int rows, int kc, float[] a, int ao, float[] b, int bo, float[] tile) {
         switch (rows) {
-            case 8 -> k8(kc, a, ao, b, bo, c, co, ldc, alpha, beta, mode);
-            case 4 -> k4(kc, a, ao, b, bo, c, co, ldc, alpha, beta, mode);
-            case 2 -> k2(kc, a, ao, b, bo, c, co, ldc, alpha, beta, mode);
-            default -> k1(kc, a, ao, b, bo, c, co, ldc, alpha, beta, mode);
+            case 8 -> k8(kc, a, ao, b, bo, tile);
+            case 4 -> k4(kc, a, ao, b, bo, tile);
+            case 2 -> k2(kc, a, ao, b, bo, tile);
+            default -> k1(kc, a, ao, b, bo, tile);
         }
     }
 
-    /** Writes the valid rows x cols of a raw accumulator tile into a strided C with the same rounding as {@link #store}. */
+    /** Writes the valid rows x cols of a raw tile into a strided C with the same rounding as {@link #mergeVector}. */
     private static void merge(float[] tile, int rows, int cols, float[] c, int co, int rs, int cs, float alpha, float beta, int mode) {
         for (int r = 0; r < rows; r++) {
             for (int jj = 0; jj < cols; jj++) {
@@ -318,25 +315,34 @@ final class CpuGemm {
         }
     }
 
-    /** Stores one accumulator vector: raw, alpha*acc, fma(acc, alpha, beta*c) or fma(acc, alpha, c). */
-    private static void store(FloatVector v, float[] c, int off, float alpha, float beta, int mode) {
-        switch (mode) {
-            case RAW -> v.intoArray(c, off);
-            case OVERWRITE -> v.mul(alpha).intoArray(c, off);
-            case SCALE -> v.fma(FloatVector.broadcast(S, alpha), FloatVector.fromArray(S, c, off).mul(beta)).intoArray(c, off);
-            default -> v.fma(FloatVector.broadcast(S, alpha), FloatVector.fromArray(S, c, off)).intoArray(c, off);
+    /** Writes a raw rows x NR tile into unit-stride C rows: alpha*acc, fma(acc, alpha, beta*c) or fma(acc, alpha, c). */
+    private static void mergeVector(float[] tile, int rows, float[] c, int co, int rs, float alpha, float beta, int mode) {
+        FloatVector av = FloatVector.broadcast(S, alpha);
+        for (int r = 0; r < rows; r++) {
+            for (int v = 0; v < NR; v += L) {
+                FloatVector x = FloatVector.fromArray(S, tile, r * NR + v);
+                int o = co + r * rs + v;
+                switch (mode) {
+                    case OVERWRITE -> x.mul(av).intoArray(c, o);
+                    case SCALE -> x.fma(av, FloatVector.fromArray(S, c, o).mul(beta)).intoArray(c, o);
+                    default -> x.fma(av, FloatVector.fromArray(S, c, o)).intoArray(c, o);
+                }
+            }
         }
     }
 
     // ---------------------------------------------------------------- micro-kernels (rows x 2 vectors)
 
-    /** 8 rows x 2 vectors: C[8 x 2L] tile over kc packed steps. */
-    private static void k8(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int ldc, float alpha, float beta, int mode) {
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c30 = FloatVector.zero(S), c31 = FloatVector.zero(S), c40 = FloatVector.zero(S), c41 = FloatVector.zero(S), c50 = FloatVector.zero(S), c51 = FloatVector.zero(S), c60 = FloatVector.zero(S), c61 = FloatVector.zero(S), c70 = FloatVector.zero(S), c71 = FloatVector.zero(S);
+    /** 8 rows x 2 vectors over kc packed steps; raw sums to t (row stride NR). */
+    private static void k8(int kc, float[] a, int ao, float[] b, int bo, float[] t) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S), c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S), c70 = FloatVector.zero(S), c71 = FloatVector.zero(S);
         for (int p = 0; p < kc; p++) {
             int ai = ao + p * MR, bi = bo + p * NR;
             FloatVector b0 = FloatVector.fromArray(S, b, bi);
-            FloatVector b1 = FloatVector.fromArray(S, b, bi + 1 * L);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
             FloatVector a0 = FloatVector.broadcast(S, a[ai]);
             c00 = a0.fma(b0, c00); c01 = a0.fma(b1, c01);
             FloatVector a1 = FloatVector.broadcast(S, a[ai + 1]);
@@ -354,31 +360,24 @@ final class CpuGemm {
             FloatVector a7 = FloatVector.broadcast(S, a[ai + 7]);
             c70 = a7.fma(b0, c70); c71 = a7.fma(b1, c71);
         }
-        store(c00, c, co, alpha, beta, mode);
-        store(c01, c, co + 1 * L, alpha, beta, mode);
-        store(c10, c, co + 1 * ldc, alpha, beta, mode);
-        store(c11, c, co + 1 * ldc + 1 * L, alpha, beta, mode);
-        store(c20, c, co + 2 * ldc, alpha, beta, mode);
-        store(c21, c, co + 2 * ldc + 1 * L, alpha, beta, mode);
-        store(c30, c, co + 3 * ldc, alpha, beta, mode);
-        store(c31, c, co + 3 * ldc + 1 * L, alpha, beta, mode);
-        store(c40, c, co + 4 * ldc, alpha, beta, mode);
-        store(c41, c, co + 4 * ldc + 1 * L, alpha, beta, mode);
-        store(c50, c, co + 5 * ldc, alpha, beta, mode);
-        store(c51, c, co + 5 * ldc + 1 * L, alpha, beta, mode);
-        store(c60, c, co + 6 * ldc, alpha, beta, mode);
-        store(c61, c, co + 6 * ldc + 1 * L, alpha, beta, mode);
-        store(c70, c, co + 7 * ldc, alpha, beta, mode);
-        store(c71, c, co + 7 * ldc + 1 * L, alpha, beta, mode);
+        c00.intoArray(t, 0 * L); c01.intoArray(t, 1 * L);
+        c10.intoArray(t, 2 * L); c11.intoArray(t, 3 * L);
+        c20.intoArray(t, 4 * L); c21.intoArray(t, 5 * L);
+        c30.intoArray(t, 6 * L); c31.intoArray(t, 7 * L);
+        c40.intoArray(t, 8 * L); c41.intoArray(t, 9 * L);
+        c50.intoArray(t, 10 * L); c51.intoArray(t, 11 * L);
+        c60.intoArray(t, 12 * L); c61.intoArray(t, 13 * L);
+        c70.intoArray(t, 14 * L); c71.intoArray(t, 15 * L);
     }
 
-    /** 4 rows x 2 vectors: C[4 x 2L] tile over kc packed steps. */
-    private static void k4(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int ldc, float alpha, float beta, int mode) {
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+    /** 4 rows x 2 vectors over kc packed steps; raw sums to t (row stride NR). */
+    private static void k4(int kc, float[] a, int ao, float[] b, int bo, float[] t) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
         for (int p = 0; p < kc; p++) {
             int ai = ao + p * MR, bi = bo + p * NR;
             FloatVector b0 = FloatVector.fromArray(S, b, bi);
-            FloatVector b1 = FloatVector.fromArray(S, b, bi + 1 * L);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
             FloatVector a0 = FloatVector.broadcast(S, a[ai]);
             c00 = a0.fma(b0, c00); c01 = a0.fma(b1, c01);
             FloatVector a1 = FloatVector.broadcast(S, a[ai + 1]);
@@ -388,45 +387,39 @@ final class CpuGemm {
             FloatVector a3 = FloatVector.broadcast(S, a[ai + 3]);
             c30 = a3.fma(b0, c30); c31 = a3.fma(b1, c31);
         }
-        store(c00, c, co, alpha, beta, mode);
-        store(c01, c, co + 1 * L, alpha, beta, mode);
-        store(c10, c, co + 1 * ldc, alpha, beta, mode);
-        store(c11, c, co + 1 * ldc + 1 * L, alpha, beta, mode);
-        store(c20, c, co + 2 * ldc, alpha, beta, mode);
-        store(c21, c, co + 2 * ldc + 1 * L, alpha, beta, mode);
-        store(c30, c, co + 3 * ldc, alpha, beta, mode);
-        store(c31, c, co + 3 * ldc + 1 * L, alpha, beta, mode);
+        c00.intoArray(t, 0 * L); c01.intoArray(t, 1 * L);
+        c10.intoArray(t, 2 * L); c11.intoArray(t, 3 * L);
+        c20.intoArray(t, 4 * L); c21.intoArray(t, 5 * L);
+        c30.intoArray(t, 6 * L); c31.intoArray(t, 7 * L);
     }
 
-    /** 2 rows x 2 vectors: C[2 x 2L] tile over kc packed steps. */
-    private static void k2(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int ldc, float alpha, float beta, int mode) {
+    /** 2 rows x 2 vectors over kc packed steps; raw sums to t (row stride NR). */
+    private static void k2(int kc, float[] a, int ao, float[] b, int bo, float[] t) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         for (int p = 0; p < kc; p++) {
             int ai = ao + p * MR, bi = bo + p * NR;
             FloatVector b0 = FloatVector.fromArray(S, b, bi);
-            FloatVector b1 = FloatVector.fromArray(S, b, bi + 1 * L);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
             FloatVector a0 = FloatVector.broadcast(S, a[ai]);
             c00 = a0.fma(b0, c00); c01 = a0.fma(b1, c01);
             FloatVector a1 = FloatVector.broadcast(S, a[ai + 1]);
             c10 = a1.fma(b0, c10); c11 = a1.fma(b1, c11);
         }
-        store(c00, c, co, alpha, beta, mode);
-        store(c01, c, co + 1 * L, alpha, beta, mode);
-        store(c10, c, co + 1 * ldc, alpha, beta, mode);
-        store(c11, c, co + 1 * ldc + 1 * L, alpha, beta, mode);
+        c00.intoArray(t, 0 * L); c01.intoArray(t, 1 * L);
+        c10.intoArray(t, 2 * L); c11.intoArray(t, 3 * L);
     }
 
-    /** 1 rows x 2 vectors: C[1 x 2L] tile over kc packed steps. */
-    private static void k1(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int ldc, float alpha, float beta, int mode) {
+    /** 1 row x 2 vectors over kc packed steps; raw sums to t (row stride NR). */
+    private static void k1(int kc, float[] a, int ao, float[] b, int bo, float[] t) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         for (int p = 0; p < kc; p++) {
             int ai = ao + p * MR, bi = bo + p * NR;
             FloatVector b0 = FloatVector.fromArray(S, b, bi);
-            FloatVector b1 = FloatVector.fromArray(S, b, bi + 1 * L);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
             FloatVector a0 = FloatVector.broadcast(S, a[ai]);
             c00 = a0.fma(b0, c00); c01 = a0.fma(b1, c01);
         }
-        store(c00, c, co, alpha, beta, mode);
-        store(c01, c, co + 1 * L, alpha, beta, mode);
+        c00.intoArray(t, 0 * L); c01.intoArray(t, 1 * L);
     }
+
 }
