@@ -8,17 +8,21 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * CPU F32 GEMM on the Vector API: {@code C = alpha * op(A) @ op(B) + beta * C} (rank 2 or batched rank 3).
  *
- * <p>Goto/BLIS structure: B is packed into K-block x N-block panels of {@link #NR}-column strips, A into
- * {@link #MC} x {@link #KC} blocks of {@link #MR}-row strips; packing reads any 2D strides, so transposed and
- * non-contiguous views cost no extra pass. A register-tiled micro-kernel ({@code MR} rows x two vectors of
- * {@code SPECIES_PREFERRED}, fused multiply-add) runs over the packed strips; row remainders use 4/2/1-row
- * variants, column remainders and strided C go through a small tile buffer.
+ * <p>Goto/BLIS structure: op(B) is packed into {@link #KC}-deep panels of {@link #NR}-column strips, op(A) into
+ * {@link #MC} x {@link #KC} blocks of {@link #MR}-row strips; packing reads any 2D strides (gathers for
+ * K-contiguous operands), so transposed and non-contiguous views need no extra pass. A register-tiled
+ * micro-kernel (MR rows x two {@code SPECIES_PREFERRED} vectors = 16 accumulators, fused multiply-add) runs over
+ * the packed strips; row remainders use 4/2/1-row variants. Kernels write raw sums to a small tile that a
+ * separate step merges into C (alpha, beta, strided or partial tiles), which keeps the kernels small for C2.
  *
- * <p>Determinism: every output element is computed by the same sequence of float operations whatever the
- * tiling or thread partition: per K block of fixed size {@code KC} an fma chain from zero over k, then
- * {@code c = alpha*acc} (first block, beta 0), {@code c = fma(acc, alpha, beta*c)} (first block) or
- * {@code c = fma(acc, alpha, c)} (later blocks). Threads only decide which C tiles a task owns, so results are
- * bit-identical at any thread count.
+ * <p>Threads: few-row problems split N (each task packs its own L2-sized B panels); many-row problems pack all
+ * of op(B) once, in parallel, and split C into M x N tasks sharing it; large batches run whole entries per task.
+ * Problems under {@link #SERIAL_WORK} multiply-adds run on the calling thread.
+ *
+ * <p>Determinism: every output element is computed by the same float operations whatever the tiling, path or
+ * thread count: per K block of fixed size {@code KC} an fma chain from zero over k, then {@code c = alpha*acc}
+ * (first block, beta 0: C is overwritten even if it held NaN), {@code c = fma(acc, alpha, beta*c)} (first
+ * block) or {@code c = fma(acc, alpha, c)} (later blocks). So results are bit-identical at any thread count.
  */
 final class CpuGemm {
     private CpuGemm() {}
@@ -31,11 +35,11 @@ final class CpuGemm {
     private static final VectorSpecies<Float> SM = VectorSpecies.of(float.class, VectorShape.forBitSize(MR * Float.SIZE));
     /** Columns of the micro-tile: two vectors. */
     static final int NR = 2 * L;
-    /** K block: an NR x KC strip of packed B (32 KiB at AVX-512) stays in the 48 KiB L1d. */
-    static final int KC = Integer.getInteger("dust4j.gemm.kc", 256);
-    /** M block: an MC x KC block of packed A (192 KiB) stays in the 2 MiB L2. */
+    /** K block: an NR x KC strip of packed B (32 KiB at AVX-512) stays in the 48 KiB L1d. Fixed: it sets the summation order. */
+    static final int KC = 256;
+    /** M block: an MC x KC block of packed A (192 KiB) stays in the 2 MiB L2 ({@code -Ddust4j.gemm.mc} overrides, for tuning). */
     static final int MC = Integer.getInteger("dust4j.gemm.mc", 192);
-    /** N block of a task that packs its own B: the KC x NC panel (512 KiB) and the M x NC block of C share the L2. */
+    /** N block of a task that packs its own B: the KC x NC panel (512 KiB) and the M x NC block of C share the L2 ({@code -Ddust4j.gemm.nc}). */
     static final int NC = Integer.getInteger("dust4j.gemm.nc", 512);
     /** Problems with batch*M*N*K below this run on the calling thread. */
     static final long SERIAL_WORK = 1L << 18;

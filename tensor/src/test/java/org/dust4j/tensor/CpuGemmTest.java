@@ -116,6 +116,7 @@ class CpuGemmTest {
             runCase("sharedB", 5, 0, 5, 100, 33, 300, ta, tb, 1f, 0.5f, false, seed++);
             runCase("sharedA", 0, 4, 4, 7, 100, 33, ta, tb, 2f, 0f, true, seed++);
             runCase("batch1", 1, 1, 1, 1000, 7, 33, ta, tb, 1f, 0f, true, seed++);
+            runCase("manyBatches", 17, 0, 17, 33, 100, 65, ta, tb, 1f, 0f, false, seed++); // whole entries per task
         }
     }
 
