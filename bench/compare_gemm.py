@@ -5,6 +5,7 @@ Shapes are MxNxK or MxNxK:nt (B stored [N, K], computed as a @ b.T). Prints one 
 shape<TAB>GFLOP/s<TAB>median seconds, and on stderr which BLAS numpy uses.
 """
 import argparse
+import os
 import sys
 import time
 
@@ -17,7 +18,7 @@ def openblas_lib():
         with open("/proc/self/maps") as f:
             for line in f:
                 path = line.split()[-1]
-                if "openblas" in path.lower() and path.startswith("/"):
+                if os.path.basename(path).startswith("libopenblas") and path.startswith("/"):
                     return path
     except OSError:
         pass
