@@ -24,6 +24,10 @@ Examples:
   /usr/bin/python3 tools/reference/compare_torch.py --model /tmp/dust-small --inputs /tmp/dust-small-in.safetensors
   /usr/bin/python3 tools/reference/compare_torch.py --config configs/dust-gr00t.json --bench forward,sample4 \
       --iters 3 --warmup 1        # 2.2 B parameters: 8.8 GB F32; training needs ~4x that
+Measured here (shared, loaded 2-core machine, noisy): dust-small batch 1, S 64: forward ~0.1-0.2 s, sample4
+~0.5 s, train ~0.7 s; dust-gr00t: setup (random init) ~60 s, forward ~13 s, so sample_q16 (64 forwards) takes
+~15 min per run: use --iters 1 --warmup 0 for it. train is skipped (with the reason in the JSON) when grads +
+AdamW state would not fit in MemAvailable; dust-gr00t needs ~35 GB in all.
 """
 
 import argparse
@@ -62,6 +66,18 @@ import torch.nn as nn  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dust_ref as R  # noqa: E402
 import st  # noqa: E402
+
+
+def mem_available():
+    """MemAvailable from /proc/meminfo in bytes (None where unreadable)."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
 
 
 def rss_mb():
@@ -216,6 +232,7 @@ def main():
     ap.add_argument("--iters", type=int, default=5)
     ap.add_argument("--bench", default="forward,sample4,sample_q16,train")
     ap.add_argument("--lr", type=float, default=1e-4)
+    ap.add_argument("--force", action="store_true", help="run train even if it does not seem to fit in memory")
     a = ap.parse_args()
 
     torch.set_num_threads(a.threads)
@@ -295,6 +312,13 @@ def main():
                     R.dust_sample(model, x["vl"], x["state"], ids, x["noise_action"], x["noise_vision"],
                                   n_a=4, q=16)
         elif name == "train":
+            need = 3 * 4 * nparam   # grads + AdamW exp_avg + exp_avg_sq, F32 (weights already resident)
+            avail = mem_available()
+            if avail is not None and need > 0.9 * avail and not a.force:
+                results[name] = {"skipped": "train needs ~%.1f GB more (grads + AdamW state), %.1f GB available; "
+                                            "--force runs it anyway" % (need / 1e9, avail / 1e9)}
+                print(f"# {name}: {results[name]['skipped']}", file=sys.stderr, flush=True)
+                continue
             decay, no_decay = [], []
             for k, p in model.named_parameters():
                 (no_decay if (R.is_bias(k) or p.dim() == 1) else decay).append(p)
