@@ -19,8 +19,9 @@ import org.junit.jupiter.api.io.TempDir;
  * A 3 GB F32 file is mapped, not copied: written by streaming (the writer never holds it), opened and
  * validated, every element of every tensor read through its mapped segment, while heap use after GC stays
  * under 256 MB. Opt-in because it writes 3.2 GB to the temp directory:
- * {@code mvn -pl weights-import test -Ddust4j.bigfile=true -Dtest=BigFileTest}. Without the property the test
- * is reported as aborted (skipped) with that message.
+ * {@code mvn -q -pl weights-import -am test -Dsurefire.failIfNoSpecifiedTests=false -Ddust4j.bigfile=true
+ * -Dtest=BigFileTest} ({@code -am} because sibling modules are not installed). Without the property the test is
+ * reported as aborted (skipped) and prints why.
  */
 class BigFileTest {
     static final String PROPERTY = "dust4j.bigfile";
