@@ -23,8 +23,10 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * BF16 -> F32 decoding from a mapped-style (native) little-endian segment into a float[], the load path of
- * safetensors weights. The {@code gbps} counter is BF16 input bytes per second (divide the reported
+ * BF16 -> F32 and F16 -> F32 decoding from a mapped-style (native) little-endian segment into a float[], the
+ * load path of safetensors weights ({@code vector}/{@code scalar} are BF16; {@code f16Vector} (explicit Vector API) and
+ * {@code f16Scalar} (the plain {@link Float#float16ToFloat} loop C2 vectorises) decode the same random 16-bit
+ * patterns as IEEE halves, NaNs and subnormals included). The {@code gbps} counter is BF16 input bytes per second (divide the reported
  * "ops/s" by 1e9 for GB/s); {@code f32Copy} (4 bytes in per element) is the memory-bandwidth peer.
  * Run: {@code java -jar bench/target/benchmarks.jar Bf16ConvertBench}.
  */
@@ -79,6 +81,20 @@ public class Bf16ConvertBench {
     @Benchmark
     public float[] scalar(Bytes b) {
         Convert.bf16ToF32Scalar(bf16, 0, dst, 0, n);
+        b.inputBytes += 2L * n;
+        return dst;
+    }
+
+    @Benchmark
+    public float[] f16Vector(Bytes b) {
+        Convert.f16ToF32Vector(bf16, 0, dst, 0, n);
+        b.inputBytes += 2L * n;
+        return dst;
+    }
+
+    @Benchmark
+    public float[] f16Scalar(Bytes b) {
+        Convert.f16ToF32(bf16, 0, dst, 0, n);
         b.inputBytes += 2L * n;
         return dst;
     }

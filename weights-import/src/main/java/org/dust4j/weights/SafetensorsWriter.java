@@ -66,24 +66,48 @@ public final class SafetensorsWriter {
         int[] s = t.shape();
         long[] shape = new long[s.length];
         for (int i = 0; i < s.length; i++) shape[i] = s[i];
-        add(new Entry(name, as, shape, t, null));
+        add(new Entry(name, as, shape, t, null, null));
         return this;
     }
 
     /** Adds raw little-endian bytes (any safetensors dtype); the length must match shape and dtype. */
     public SafetensorsWriter putRaw(String name, SafeDType dtype, long[] shape, MemorySegment bytes) {
-        long numel = 1;
-        for (long d : shape) {
-            if (d < 0) throw new IllegalArgumentException("putRaw '" + name + "': negative dimension in " + Arrays.toString(shape));
-            numel = Math.multiplyExact(numel, d);
-        }
-        long need = dtype.byteSize(numel);
+        long need = checkedBytes("putRaw", name, dtype, shape);
         if (need != bytes.byteSize()) {
             throw new IllegalArgumentException("putRaw '" + name + "': shape " + Arrays.toString(shape) + " of " + dtype
                     + " needs " + need + " bytes, got " + bytes.byteSize());
         }
-        add(new Entry(name, dtype, shape.clone(), null, bytes));
+        add(new Entry(name, dtype, shape.clone(), null, bytes, null));
         return this;
+    }
+
+    /**
+     * Produces a tensor's little-endian bytes chunk by chunk while the file is written, so data larger than
+     * the heap (or generated on the fly) never has to be held. {@code chunk} is little-endian with
+     * {@code chunk.remaining()} bytes to fill, the tensor's bytes from {@code byteOffset}; every chunk but the
+     * last is 1 MiB, so chunks start on element boundaries.
+     */
+    @FunctionalInterface
+    public interface ByteProducer {
+        void fill(long byteOffset, ByteBuffer chunk);
+    }
+
+    /** Adds a tensor whose bytes {@code producer} generates during {@link #write} (called once per chunk). */
+    public SafetensorsWriter putStreamed(String name, SafeDType dtype, long[] shape, ByteProducer producer) {
+        checkedBytes("putStreamed", name, dtype, shape);
+        add(new Entry(name, dtype, shape.clone(), null, null, producer));
+        return this;
+    }
+
+    private static long checkedBytes(String op, String name, SafeDType dtype, long[] shape) {
+        long numel = 1;
+        for (long d : shape) {
+            if (d < 0) throw new IllegalArgumentException(op + " '" + name + "': negative dimension in " + Arrays.toString(shape));
+            numel = Math.multiplyExact(numel, d);
+        }
+        long need = dtype.byteSize(numel);
+        if (need < 0) throw new IllegalArgumentException(op + " '" + name + "': shape " + Arrays.toString(shape) + " of " + dtype + " has no valid byte size");
+        return need;
     }
 
     /** Adds raw little-endian bytes from an array. */
@@ -188,7 +212,7 @@ public final class SafetensorsWriter {
         while (b.hasRemaining()) ch.write(b);
     }
 
-    /** One tensor to write: either a dust4j tensor (converted while writing) or raw bytes. */
+    /** One tensor to write: a dust4j tensor (converted while writing), raw bytes, or a byte producer. */
     static final class Entry {
         final String name;
         final SafeDType dtype;
@@ -196,14 +220,16 @@ public final class SafetensorsWriter {
         final long nbytes;
         final Tensor tensor;
         final MemorySegment raw;
+        final ByteProducer producer;
 
-        Entry(String name, SafeDType dtype, long[] shape, Tensor tensor, MemorySegment raw) {
+        Entry(String name, SafeDType dtype, long[] shape, Tensor tensor, MemorySegment raw, ByteProducer producer) {
             if (name == null) throw new IllegalArgumentException("tensor name is null");
             this.name = name;
             this.dtype = dtype;
             this.shape = shape;
             this.tensor = tensor;
             this.raw = raw;
+            this.producer = producer;
             long numel = 1;
             for (long d : shape) numel = Math.multiplyExact(numel, d);
             this.nbytes = dtype.byteSize(numel);
@@ -214,6 +240,20 @@ public final class SafetensorsWriter {
                 for (long p = 0; p < raw.byteSize(); p += 1L << 30) {
                     long len = Math.min(1L << 30, raw.byteSize() - p);
                     writeFully(ch, raw.asSlice(p, len).asByteBuffer());
+                }
+                return;
+            }
+            if (producer != null) {
+                for (long p = 0; p < nbytes; p += CHUNK) {
+                    buf.clear().order(ByteOrder.LITTLE_ENDIAN);
+                    buf.limit((int) Math.min(CHUNK, nbytes - p));
+                    producer.fill(p, buf);
+                    if (buf.hasRemaining()) {
+                        throw new IllegalStateException("tensor '" + name + "': producer left " + buf.remaining()
+                                + " of the bytes at offset " + p + " unfilled");
+                    }
+                    buf.flip();
+                    writeFully(ch, buf);
                 }
                 return;
             }

@@ -50,6 +50,12 @@ public final class ShardedWriter {
         return this;
     }
 
+    /** See {@link SafetensorsWriter#putStreamed}. */
+    public ShardedWriter putStreamed(String name, SafeDType dtype, long[] shape, SafetensorsWriter.ByteProducer producer) {
+        all.putStreamed(name, dtype, shape, producer);
+        return this;
+    }
+
     /** Writes the shards and the index into {@code dir}; returns the path to open ({@link TensorSource#open}). */
     public Path write(Path dir) throws IOException {
         List<List<SafetensorsWriter.Entry>> shards = new ArrayList<>();

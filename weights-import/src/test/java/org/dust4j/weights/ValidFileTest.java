@@ -133,6 +133,54 @@ class ValidFileTest {
         }
     }
 
+    /** Every one of the 65536 half patterns, at an odd byte offset, against the JDK's conversion bit for bit. */
+    @Test
+    void f16DecodersMatchFloat16ToFloatOnAllPatterns() {
+        for (int round = 0; round < 20; round++) {   // later rounds run JIT-compiled (C2 vectorises f16ToF32)
+            f16AllPatterns(Convert::f16ToF32);
+            f16AllPatterns(Convert::f16ToF32Vector);
+        }
+    }
+
+    interface F16Decoder {
+        void decode(MemorySegment src, long srcOff, float[] dst, int dstOff, int n);
+    }
+
+    private static void f16AllPatterns(F16Decoder d) {
+        int n = 1 << 16;
+        byte[] raw = new byte[2 * n + 1];
+        for (int h = 0; h < n; h++) {
+            raw[1 + 2 * h] = (byte) h;
+            raw[2 + 2 * h] = (byte) (h >>> 8);
+        }
+        MemorySegment seg = MemorySegment.ofArray(raw);
+        float[] fast = new float[n + 3];
+        d.decode(seg, 1, fast, 3, n);
+        for (int h = 0; h < n; h++) {
+            int want = Float.floatToRawIntBits(Float.float16ToFloat((short) h));
+            if (want != Float.floatToRawIntBits(fast[3 + h])) {
+                assertEquals(Integer.toHexString(want), Integer.toHexString(Float.floatToRawIntBits(fast[3 + h])),
+                        "half 0x" + Integer.toHexString(h));
+            }
+        }
+        assertEquals(0, Float.floatToRawIntBits(fast[2]), "nothing written before dstOff");
+        // hand-computed: signaling NaN 0x7c01 comes out quiet with its payload moved up 13 bits; extremes exact
+        assertEquals(0x7fc02000, Float.floatToRawIntBits(fast[3 + 0x7c01]));
+        assertEquals(0xffc02000, Float.floatToRawIntBits(fast[3 + 0xfc01]));
+        assertEquals(0x7fffe000, Float.floatToRawIntBits(fast[3 + 0x7fff]));
+        assertEquals(0x7f800000, Float.floatToRawIntBits(fast[3 + 0x7c00]));
+        assertEquals(0x1p-24f, fast[3 + 1]);
+        assertEquals(-0f, fast[3 + 0x8000]);
+        assertEquals(65504f, fast[3 + 0x7bff]);
+        // short lengths exercise the scalar tail alone and after vector blocks
+        for (int len : new int[] {1, 7, 33, 1000}) {
+            float[] a = new float[len], b = new float[len];
+            d.decode(seg, 1 + 2L * 31_000, a, 0, len);
+            for (int i = 0; i < len; i++) b[i] = Float.float16ToFloat((short) (31_000 + i));
+            for (int i = 0; i < len; i++) assertEquals(Float.floatToRawIntBits(b[i]), Float.floatToRawIntBits(a[i]), "len=" + len + " i=" + i);
+        }
+    }
+
     @Test
     void segmentsAreZeroCopyViewsOfTheMapping(@TempDir Path dir) throws Exception {
         Path p = dir.resolve("m.safetensors");
