@@ -223,7 +223,6 @@ public final class DustModel extends PolicyModel {
         int bsz = ids.size(0);
         float[] a = in.get("noise_action").toFloatArray(), obs = in.get("noise_vision").toFloatArray();
         int[] aShape = in.get("noise_action").shape(), oShape = in.get("noise_vision").shape();
-        float dtA = (float) (1.0 / nA), dtO = (float) (1.0 / nO);
         int kA = 0;
         for (int j = 0; j < nO; j++) {
             float tO = bucket((double) j / nO, buckets);
@@ -239,10 +238,10 @@ public final class DustModel extends PolicyModel {
             Velocity v = velocity(vl, state, Var.constant(Tensor.of(a, aShape)), Var.constant(Tensor.of(obs, oShape)),
                     fill(bsz, tA), fill(bsz, tO), ids, update);
             if (update) {
-                euler(a, v.action().value(), dtA);
+                euler(a, v.action().value(), nA);
                 kA++;
             }
-            euler(obs, v.vision().value(), dtO);
+            euler(obs, v.vision().value(), nO);
         }
         return Map.of("actions", Tensor.of(a, aShape), "vision", Tensor.of(obs, oShape));
     }

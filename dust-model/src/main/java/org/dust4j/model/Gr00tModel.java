@@ -169,11 +169,10 @@ public final class Gr00tModel extends PolicyModel {
         Tensor noise = in.get("noise_action");
         float[] a = noise.toFloatArray();
         int[] shape = noise.shape();
-        float dt = (float) (1.0 / n);
         for (int k = 0; k < n; k++) {
             float t = bucket((double) k / n, cfg.buckets());
             Var v = velocity(vl, state, Var.constant(Tensor.of(a, shape)), fill(ids.size(0), t), ids);
-            euler(a, v.value(), dt);
+            euler(a, v.value(), n);
         }
         return Map.of("actions", Tensor.of(a, shape));
     }

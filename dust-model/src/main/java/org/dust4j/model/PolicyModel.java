@@ -208,10 +208,11 @@ public abstract sealed class PolicyModel extends Module permits DustModel, Gr00t
         return F.div(s, Var.constant(Tensor.scalar((float) total)));
     }
 
-    /** x += dt·v in place (explicit Euler, GR00T's {@code actions + dt * v}). */
-    static void euler(float[] x, Tensor v, float dt) {
+    /** x += v / n in place (explicit Euler step of size 1/n, as the contract writes it: {@code A + V_A / N_A}). */
+    static void euler(float[] x, Tensor v, int n) {
         float[] vv = v.toFloatArray();
-        for (int i = 0; i < x.length; i++) x[i] += dt * vv[i];
+        float nf = n;
+        for (int i = 0; i < x.length; i++) x[i] += vv[i] / nf;
     }
 
     /** Checks ids are in [0, C). */

@@ -3,27 +3,26 @@ package org.dust4j.model;
 import org.dust4j.tensor.Tensor;
 
 /**
- * The three fixed sinusoid codes of contract section 4. The two timestep codes repeat the float32
- * arithmetic of the PyTorch code they come from (diffusers get_timestep_embedding, GR00T
- * SinusoidalPositionalEncoding) step by step, because at buckets near 1000 one float ulp in a frequency
- * moves the angle by about 1e-4 rad; the 2D position code is computed in double (diffusers uses numpy float64).
+ * The three fixed sinusoid codes of contract section 4, computed in double from the integer bucket (or grid
+ * coordinate) and rounded to float once. (GR00T computes the timestep codes in float32; at buckets near 1000
+ * the float32 product t·f is off by up to ~3e-5 rad, which moves the outputs by ~1e-4 relative. The exact
+ * value is the one an independent implementation of the contract can agree on.)
  */
 public final class Sinusoids {
     private Sinusoids() {}
 
     /**
-     * tsin256: t is the integer bucket as float; f_i = exp(-ln(10000)·i/127), i < 128; output
-     * [cos(t·f), sin(t·f)] (cos first). Float32 steps as diffusers (flip_sin_to_cos, downscale_freq_shift 1).
+     * tsin256: t is the integer bucket; f_i = exp(-ln(10000)·i/127), i < 128; output [cos(t·f), sin(t·f)]
+     * (cos first) -> [B, 256].
      */
     public static Tensor timestep256(float[] t) {
         int half = 128;
-        float[] f = new float[half];
-        float lnMax = (float) -Math.log(10000.0);
-        for (int i = 0; i < half; i++) f[i] = (float) Math.exp((lnMax * i) / (float) (half - 1));
+        double[] f = new double[half];
+        for (int i = 0; i < half; i++) f[i] = Math.exp(-Math.log(10000.0) * i / (half - 1));
         float[] out = new float[t.length * 2 * half];
         for (int b = 0; b < t.length; b++) {
             for (int i = 0; i < half; i++) {
-                float arg = t[b] * f[i];
+                double arg = t[b] * f[i];
                 out[b * 2 * half + i] = (float) Math.cos(arg);
                 out[b * 2 * half + half + i] = (float) Math.sin(arg);
             }
@@ -37,14 +36,13 @@ public final class Sinusoids {
      */
     public static Tensor actionTimestep(float[] t, int tokens, int width) {
         int half = width / 2;
-        float c = (float) Math.log(10000.0f) / (float) half;
-        float[] f = new float[half];
-        for (int i = 0; i < half; i++) f[i] = (float) Math.exp(-(float) i * c);
+        double[] f = new double[half];
+        for (int i = 0; i < half; i++) f[i] = Math.exp(-i * Math.log(10000.0) / half);
         float[] out = new float[t.length * tokens * width];
         for (int b = 0; b < t.length; b++) {
             float[] row = new float[width];
             for (int i = 0; i < half; i++) {
-                float arg = t[b] * f[i];
+                double arg = t[b] * f[i];
                 row[i] = (float) Math.sin(arg);
                 row[half + i] = (float) Math.cos(arg);
             }
