@@ -1,0 +1,48 @@
+package org.dust4j.model;
+
+import org.dust4j.autograd.F;
+import org.dust4j.autograd.Var;
+import org.dust4j.autograd.nn.Module;
+import org.dust4j.autograd.nn.ParamInit;
+import org.dust4j.tensor.Shape;
+import org.dust4j.tensor.Tensor;
+
+/**
+ * GR00T's CategorySpecificLinear: one weight per category (embodiment), {@code W} [C, in, out] (note: not the
+ * nn.Linear [out, in] layout) and {@code b} [C, out]; {@code y[b] = x[b] @ W[id[b]] + b[id[b]]}. Implemented as a
+ * gather of W[id] (an embedding lookup over the flattened [C, in*out] table, so the gradient is a scatter-add)
+ * and one batched matmul.
+ */
+public final class CategorySpecificLinear extends Module {
+    public final int categories, in, out;
+    public final Var W;
+    public final Var b;
+
+    /** W ~ 0.02·N(0,1), b = 0 (GR00T's init). */
+    public CategorySpecificLinear(int categories, int in, int out, ParamInit init) {
+        this.categories = categories;
+        this.in = in;
+        this.out = out;
+        this.W = param("W", scaled(init.normal(1f, categories, in, out), 0.02f));
+        this.b = param("b", ParamInit.zeros(categories, out));
+    }
+
+    private static Tensor scaled(Tensor t, float s) {
+        float[] d = t.floatData();
+        for (int i = 0; i < d.length; i++) d[i] *= s;
+        return t;
+    }
+
+    /** x [B, T, in], ids [B] (I64/I32) -> [B, T, out]. */
+    public Var forward(Var x, Tensor ids) {
+        int[] xs = x.shape();
+        if (xs.length != 3 || xs[2] != in || ids.rank() != 1 || ids.size(0) != xs[0]) {
+            throw new IllegalArgumentException("CategorySpecificLinear: input " + Shape.str(xs) + " with ids " + Shape.str(ids.shape())
+                    + " must be [B,T," + in + "] and [B]");
+        }
+        int bsz = xs[0];
+        Var w = F.reshape(F.embedding(F.reshape(W, categories, in * out), ids), bsz, in, out);
+        Var bias = F.unsqueeze(F.embedding(b, ids), 1);
+        return F.add(F.matmul(x, w), bias);
+    }
+}
