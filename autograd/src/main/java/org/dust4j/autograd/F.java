@@ -331,8 +331,8 @@ public final class F {
         int[] xs = xv.shape();
         int[] os = xs.clone();
         os[os.length - 1] = outF;
-        Tensor x2 = xv.contiguous().reshape(-1, in);
-        int rows = x2.size(0);
+        int rows = (int) Shape.numel(java.util.Arrays.copyOf(xs, xs.length - 1));
+        Tensor x2 = xv.contiguous().reshape(rows, in);
         Tensor y = bk.zeros(DType.F32, rows, outF);
         bk.gemm(1f, x2, false, wv, true, 0f, y);
         if (b != null) bk.addInPlace(y, b.value());

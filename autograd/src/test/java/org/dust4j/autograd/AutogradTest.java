@@ -239,6 +239,15 @@ class AutogradTest {
         return new Tensor[] {xv.grad(), a.grad(), b.grad()};
     }
 
+    @Test
+    void linearWithZeroRows() {
+        Var w = Var.param(Tensor.full(1f, 3, 2));
+        Var y = F.linear(Var.constant(Tensor.zeros(0, 2)), w, null);
+        assertArrayEquals(new int[] {0, 3}, y.shape());
+        y.backward(Tensor.zeros(0, 3));
+        assertArrayEquals(new float[6], w.grad().toFloatArray());
+    }
+
     // ------------------------------------------------------------ bad inputs
 
     private static void assertMessage(Class<? extends Throwable> type, Runnable r, String... parts) {
