@@ -105,41 +105,42 @@ public final class SimCommands {
             long t0 = System.nanoTime();
             long steps = 0;
             int discarded = 0, written = 0;
-            try (DatasetWriter w = new DatasetWriter(out, actionFree, topSize, wristSize, perShard, settings)) {
-                Thread cleanup = new Thread(() -> {
-                    try {
-                        w.close();
-                    } catch (IOException ignored) {
-                        // best effort on interrupt
-                    }
-                });
-                Runtime.getRuntime().addShutdownHook(cleanup);
+            DatasetWriter w = new DatasetWriter(out, actionFree, topSize, wristSize, perShard, settings);
+            // on an interrupt (Ctrl-C) remove the temporary directory too
+            Thread cleanup = new Thread(() -> {
                 try {
-                    int every = Math.max(1, episodesPerTask / 4);
-                    for (Task task : ts) {
-                        int made = 0, tried = 0;
-                        while (made < episodesPerTask) {
-                            if (tried >= 2 * episodesPerTask + 20)
-                                throw new IllegalStateException("the expert failed too often on " + task.name() + " (" + made + " successes in " + tried + " tries)");
-                            long s = Seeds.episode(seed, Seeds.TRAIN, task, tried++);
-                            Episode ep = Episode.record(task, s, nz, renderer);
-                            if (!ep.success() && !keepFailures) {
-                                discarded++;
-                                continue;
-                            }
-                            w.add(ep);
-                            made++;
-                            written++;
-                            steps += ep.length();
-                            if (made % every == 0 || made == episodesPerTask)
-                                err.printf(Locale.ROOT, "datagen %-18s %d/%d episodes (%.1f s)%n", task.name(), made, episodesPerTask, (System.nanoTime() - t0) / 1e9);
-                        }
-                        err.flush();
-                    }
-                    w.finish();
-                } finally {
-                    Runtime.getRuntime().removeShutdownHook(cleanup);
+                    w.close();
+                } catch (IOException ignored) {
+                    // best effort
                 }
+            });
+            Runtime.getRuntime().addShutdownHook(cleanup);
+            try {
+                int every = Math.max(1, episodesPerTask / 4);
+                for (Task task : ts) {
+                    int made = 0, tried = 0;
+                    while (made < episodesPerTask) {
+                        if (tried >= 2 * episodesPerTask + 20)
+                            throw new IllegalStateException("the expert failed too often on " + task.name() + " (" + made + " successes in " + tried + " tries)");
+                        long s = Seeds.episode(seed, Seeds.TRAIN, task, tried++);
+                        Episode ep = Episode.record(task, s, nz, renderer);
+                        if (!ep.success() && !keepFailures) {
+                            discarded++;
+                            continue;
+                        }
+                        w.add(ep);
+                        made++;
+                        written++;
+                        steps += ep.length();
+                        if (made % every == 0 || made == episodesPerTask)
+                            err.printf(Locale.ROOT, "datagen %-18s %d/%d episodes (%.1f s)%n", task.name(), made, episodesPerTask, (System.nanoTime() - t0) / 1e9);
+                    }
+                    err.flush();
+                }
+                w.finish();
+            } finally {
+                Runtime.getRuntime().removeShutdownHook(cleanup);
+                w.close();
             }
             stdout.printf(Locale.ROOT, "wrote %d episodes (%d steps%s, %d failed expert runs discarded) of %d task%s to %s in %.1f s%n", written, steps,
                     actionFree ? ", video only" : "", discarded, ts.size(), ts.size() == 1 ? "" : "s", out, (System.nanoTime() - t0) / 1e9);

@@ -1,5 +1,6 @@
 package org.dust4j.sim;
 
+import org.dust4j.tensor.Parallel;
 import org.dust4j.tensor.Tensor;
 
 /**
@@ -81,26 +82,40 @@ public final class BatchSampler {
         boolean labelled = !data.actionFree();
         for (int b = 0; b < bsz; b++) {
             int e = episodes[b], t = steps[b];
-            EpisodeInfo info = data.episodes().get(e);
-            if (t < 0 || t >= info.length())
-                throw new IndexOutOfBoundsException("BatchSampler: step " + t + " out of range [0, " + info.length() + ") in episode " + e);
-            enc.encodeVl(data.frame(e, t), info.instruction(), vl, b * s * dvl);
-            enc.encodeFuture(data.frame(e, Math.min(t + ta, info.length())), fut, b * to * dv);
-            ids[b] = spec.embodimentId();
-            if (!labelled) continue;
-            has[b] = 1;
-            System.arraycopy(data.state(e, t), 0, state, b * ds, World.STATE_DIM);
-            for (int i = 0; i < ta && t + i < info.length(); i++) {
-                float[] a = data.action(e, t + i);
-                int o = (b * ta + i) * da;
-                for (int d = 0; d < World.ACTION_DIM; d++) {
-                    act[o + d] = a[d];
-                    mask[o + d] = 1;
-                }
-            }
+            if (e < 0 || e >= data.episodes().size())
+                throw new IndexOutOfBoundsException("BatchSampler: episode " + e + " out of range [0, " + data.episodes().size() + ")");
+            int len = data.episodes().get(e).length();
+            if (t < 0 || t >= len)
+                throw new IndexOutOfBoundsException("BatchSampler: step " + t + " out of range [0, " + len + ") in episode " + e);
         }
+        // samples are independent: encode them in parallel (each writes only its own slices, so the result
+        // does not depend on the thread count)
+        Parallel.forRange(bsz, 1, (from, to2) -> {
+            for (int b = from; b < to2; b++) fill(b, episodes[b], steps[b], labelled, vl, state, act, mask, fut, has, ids);
+        });
         return new Batch(Tensor.of(vl, bsz, s, dvl), Tensor.of(state, bsz, 1, ds), Tensor.of(act, bsz, ta, da),
                 Tensor.of(mask, bsz, ta, da), Tensor.of(fut, bsz, to, dv), Tensor.of(has, bsz), Tensor.ofLongs(ids, bsz),
                 episodes.clone(), steps.clone());
+    }
+
+    private void fill(int b, int e, int t, boolean labelled, float[] vl, float[] state, float[] act, float[] mask, float[] fut,
+                      float[] has, long[] ids) {
+        int s = enc.vlTokens(), dvl = enc.vlDim(), to = enc.visionTokens(), dv = enc.visionDim();
+        int ta = spec.actionHorizon(), da = spec.actionDim(), ds = spec.maxStateDim();
+        EpisodeInfo info = data.episodes().get(e);
+        enc.encodeVl(data.frame(e, t), info.instruction(), vl, b * s * dvl);
+        enc.encodeFuture(data.frame(e, Math.min(t + ta, info.length())), fut, b * to * dv);
+        ids[b] = spec.embodimentId();
+        if (!labelled) return;
+        has[b] = 1;
+        System.arraycopy(data.state(e, t), 0, state, b * ds, World.STATE_DIM);
+        for (int i = 0; i < ta && t + i < info.length(); i++) {
+            float[] a = data.action(e, t + i);
+            int o = (b * ta + i) * da;
+            for (int d = 0; d < World.ACTION_DIM; d++) {
+                act[o + d] = a[d];
+                mask[o + d] = 1;
+            }
+        }
     }
 }

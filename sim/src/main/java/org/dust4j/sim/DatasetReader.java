@@ -129,10 +129,13 @@ public final class DatasetReader implements AutoCloseable {
         return s == null ? "" : s.lines().findFirst().orElse("");
     }
 
+    /** The dataset directory. */
     public Path dir() { return dir; }
     /** True for a video-only dataset. */
     public boolean actionFree() { return actionFree; }
+    /** Top view side in pixels. */
     public int topSize() { return topSize; }
+    /** Wrist view side in pixels. */
     public int wristSize() { return wristSize; }
     /** The manifest entries, in index order. */
     public List<EpisodeInfo> episodes() { return episodes; }

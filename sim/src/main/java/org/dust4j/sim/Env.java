@@ -21,10 +21,15 @@ public final class Env {
         this.success = task.success(world);
     }
 
+    /** The task. */
     public Task task() { return task; }
+    /** The layout seed. */
     public long seed() { return seed; }
+    /** Steps taken. */
     public int steps() { return steps; }
+    /** Whether the success predicate holds now. */
     public boolean success() { return success; }
+    /** Whether the episode is over (success or step limit). */
     public boolean done() { return success || steps >= task.stepLimit(); }
     /** The live world (read it, do not keep it across steps). */
     public World world() { return world; }

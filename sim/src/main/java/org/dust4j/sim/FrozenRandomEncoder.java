@@ -25,8 +25,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * with a fixed pad row to {@code maxWords}. Every VL token is standardised over its channels.
  * S = 2 To + maxWords.
  *
- * <p>All weights come from {@link SimRng} streams keyed by the seed; arithmetic is double accumulation in a
- * fixed order with {@link StrictMath}, so features are identical bit for bit on every machine.
+ * <p>All weights come from {@link SimRng} streams keyed by the seed; every sum runs in a fixed order (float
+ * accumulation, no fused multiply-add, {@link StrictMath} for tanh/sin/cos), so features are identical bit for bit on every machine. Instances are
+ * immutable apart from a concurrent word cache, so one encoder may serve several threads.
  */
 public final class FrozenRandomEncoder implements VisionLanguageEncoder {
     /**
@@ -55,11 +56,13 @@ public final class FrozenRandomEncoder implements VisionLanguageEncoder {
     private final int grid;             // g
     private final int topSize, wristSize;
     private final int[] patch;          // patch side per view
-    private final float[][] patchW;     // per view [Dv][3 p^2]
+    private final float[][] patchW;     // per view [3 p^2][Dv] (input-major, so the inner loop runs over channels)
     private final float[][] patchB;     // per view [Dv]
-    private final float[] proj;         // [Dvl][Dv]
+    private final float[] proj;         // [Dv][Dvl] (input-major)
     private final float[][] viewVec;    // per view [Dvl]
     private final float[] padRow;       // [Dvl]
+    private final double[] imagePos;    // [To][Dvl]: 0.5 * 2D code (column, row)
+    private final double[] wordPos;     // [maxWords][Dvl]: 0.5 * 1D code
     private final ConcurrentHashMap<String, float[]> words = new ConcurrentHashMap<>();
 
     /** An encoder for {@code topSize}^2 top and {@code wristSize}^2 wrist images. */
@@ -80,12 +83,19 @@ public final class FrozenRandomEncoder implements VisionLanguageEncoder {
             patch[v] = sizes[v] / (2 * grid);
             int in = 3 * patch[v] * patch[v];
             // gain 2 so that tanh works in its non-linear range for typical patch contrasts
-            patchW[v] = normals(SimRng.of(cfg.seed(), 11, v), cfg.visionDim() * in, 2.0 / Math.sqrt(in));
+            patchW[v] = normals(SimRng.of(cfg.seed(), 11, v), in * cfg.visionDim(), 2.0 / Math.sqrt(in));
             patchB[v] = normals(SimRng.of(cfg.seed(), 12, v), cfg.visionDim(), 0.1);
             viewVec[v] = normals(SimRng.of(cfg.seed(), 13, v), cfg.vlDim(), 0.5);
         }
-        proj = normals(SimRng.of(cfg.seed(), 14, 0), cfg.vlDim() * cfg.visionDim(), 1.0 / Math.sqrt(cfg.visionDim()));
+        proj = normals(SimRng.of(cfg.seed(), 14, 0), cfg.visionDim() * cfg.vlDim(), 1.0 / Math.sqrt(cfg.visionDim()));
         padRow = normals(SimRng.of(cfg.seed(), 15, 0), cfg.vlDim(), 1.0);
+        int dvl = cfg.vlDim();
+        imagePos = new double[cfg.visionTokens() * dvl];
+        for (int t = 0; t < cfg.visionTokens(); t++)
+            for (int k = 0; k < dvl; k++) imagePos[t * dvl + k] = 0.5 * posCode(k, dvl, t % grid, t / grid);
+        wordPos = new double[cfg.maxWords() * dvl];
+        for (int i = 0; i < cfg.maxWords(); i++)
+            for (int k = 0; k < dvl; k++) wordPos[i * dvl + k] = 0.5 * posCode(k, dvl, i, 0);
     }
 
     private static float[] normals(SimRng r, int n, double scale) {
@@ -94,6 +104,7 @@ public final class FrozenRandomEncoder implements VisionLanguageEncoder {
         return a;
     }
 
+    /** Sizes and seed. */
     public Config config() { return cfg; }
     @Override public int vlDim() { return cfg.vlDim(); }
     @Override public int vlTokens() { return 2 * cfg.visionTokens() + cfg.maxWords(); }
@@ -113,16 +124,17 @@ public final class FrozenRandomEncoder implements VisionLanguageEncoder {
         checkFrame(frame);
         int dvl = cfg.vlDim(), dv = cfg.visionDim(), to = cfg.visionTokens();
         int o = off;
+        float[] acc = new float[dvl];
         for (int v = 0; v < 2; v++) {
             float[] pooled = v == 0 ? pooledPatches(frame.top(), topSize, 0) : pooledPatches(frame.wrist(), wristSize, 1);
             for (int t = 0; t < to; t++) {
-                int r = t / grid, c = t % grid;
-                for (int k = 0; k < dvl; k++) {
-                    double s = 0;
-                    int pk = k * dv;
-                    for (int j = 0; j < dv; j++) s += (double) proj[pk + j] * pooled[t * dv + j];
-                    out[o + k] = (float) (s + viewVec[v][k] + 0.5 * posCode(k, dvl, c, r));
+                java.util.Arrays.fill(acc, 0f);
+                for (int j = 0; j < dv; j++) {          // acc[k] += proj[j][k] * x[j], in order of j for every k
+                    float xj = pooled[t * dv + j];
+                    int base = j * dvl;
+                    for (int k = 0; k < dvl; k++) acc[k] += proj[base + k] * xj;
                 }
+                for (int k = 0; k < dvl; k++) out[o + k] = (float) (acc[k] + viewVec[v][k] + imagePos[t * dvl + k]);
                 standardise(out, o, dvl);
                 o += dvl;
             }
@@ -130,7 +142,7 @@ public final class FrozenRandomEncoder implements VisionLanguageEncoder {
         List<String> ws = words(instruction);
         for (int i = 0; i < cfg.maxWords(); i++) {
             float[] row = i < ws.size() ? wordRow(ws.get(i)) : padRow;
-            for (int k = 0; k < dvl; k++) out[o + k] = (float) (row[k] + 0.5 * posCode(k, dvl, i, 0));
+            for (int k = 0; k < dvl; k++) out[o + k] = (float) (row[k] + wordPos[i * dvl + k]);
             standardise(out, o, dvl);
             o += dvl;
         }
@@ -170,22 +182,24 @@ public final class FrozenRandomEncoder implements VisionLanguageEncoder {
         int p = patch[v], dv = cfg.visionDim(), in = 3 * p * p, g2 = 2 * grid;
         float[] w = patchW[v], b = patchB[v];
         double[] pooled = new double[grid * grid * dv];
-        double[] x = new double[in];
+        float[] x = new float[in];
+        float[] acc = new float[dv];
         for (int pr = 0; pr < g2; pr++) {
             for (int pc = 0; pc < g2; pc++) {
                 int q = 0;
                 for (int dy = 0; dy < p; dy++)
                     for (int dx = 0; dx < p; dx++) {
                         int idx = ((pr * p + dy) * n + pc * p + dx) * 3;
-                        for (int ch = 0; ch < 3; ch++) x[q++] = (img[idx + ch] & 0xff) / 255.0 - 0.5;
+                        for (int ch = 0; ch < 3; ch++) x[q++] = (img[idx + ch] & 0xff) / 255f - 0.5f;
                     }
                 int token = (pr / 2) * grid + pc / 2;
-                for (int k = 0; k < dv; k++) {
-                    double s = b[k];
-                    int wk = k * in;
-                    for (int j = 0; j < in; j++) s += w[wk + j] * x[j];
-                    pooled[token * dv + k] += StrictMath.tanh(s) * 0.25;
+                System.arraycopy(b, 0, acc, 0, dv);
+                for (int j = 0; j < in; j++) {          // acc[k] += w[j][k] * x[j], in order of j for every k
+                    float xj = x[j];
+                    int base = j * dv;
+                    for (int k = 0; k < dv; k++) acc[k] += w[base + k] * xj;
                 }
+                for (int k = 0; k < dv; k++) pooled[token * dv + k] += StrictMath.tanh(acc[k]) * 0.25;
             }
         }
         float[] out = new float[pooled.length];

@@ -38,6 +38,7 @@ public final class Renderer {
         this.wristSize = wristSize;
     }
 
+    /** Side in pixels of view {@code v}. */
     public int size(View v) { return v == View.TOP ? topSize : wristSize; }
 
     /** Renders one view into a new {@code [size, size, 3]} RGB byte array. */

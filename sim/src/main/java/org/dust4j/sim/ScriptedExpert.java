@@ -51,6 +51,7 @@ public final class ScriptedExpert {
         return e;
     }
 
+    /** The task this expert solves. */
     public Task task() { return task; }
 
     /** The next action (dx, dy, dz, grip), each in [-1, 1]. */

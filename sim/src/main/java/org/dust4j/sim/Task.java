@@ -103,8 +103,11 @@ public final class Task {
         return List.copyOf(out);
     }
 
+    /** The task name (a command-line identifier). */
     public String name() { return name; }
+    /** The task family. */
     public Family family() { return family; }
+    /** The language instruction. */
     public String instruction() { return instruction; }
     /** Steps after which an episode that has not succeeded counts as a failure. */
     public int stepLimit() { return stepLimit; }

@@ -115,20 +115,31 @@ public final class World {
 
     // ---- read access ------------------------------------------------------------------------------
 
+    /** Gripper centre x. */
     public double eeX() { return eeX; }
+    /** Gripper centre y. */
     public double eeY() { return eeY; }
+    /** Gripper lift in [0,1]; below {@link #LOW_Z} it touches the table plane. */
     public double eeZ() { return eeZ; }
     /** Gripper closure in [0,1]: 0 open, 1 closed. */
     public double grip() { return grip; }
     /** Index of the grasped object, or -1. */
     public int held() { return held; }
+    /** True while the gripper holds the drawer handle. */
     public boolean holdingHandle() { return holdingHandle; }
+    /** Number of movable objects. */
     public int numObjects() { return ox.length; }
+    /** Object {@code i} centre x. */
     public double objX(int i) { return ox[i]; }
+    /** Object {@code i} centre y. */
     public double objY(int i) { return oy[i]; }
+    /** Object {@code i} collision radius. */
     public double objR(int i) { return or[i]; }
+    /** Object {@code i} kind. */
     public Kind kind(int i) { return kind[i]; }
+    /** Pad {@code p} centre x. */
     public double padX(int p) { return px[p]; }
+    /** Pad {@code p} centre y. */
     public double padY(int p) { return py[p]; }
     /** Cabinet (and drawer) centre x. */
     public double cabinetX() { return cabX; }
@@ -138,8 +149,11 @@ public final class World {
     public double drawerOpening() { return drawerD / DRAWER_MAX; }
     /** Drawer front face y. */
     public double drawerFrontY() { return CAB_Y - drawerD; }
+    /** Drawer handle x. */
     public double handleX() { return cabX; }
+    /** Drawer handle y (moves with the drawer). */
     public double handleY() { return CAB_Y - drawerD - HANDLE_OFF; }
+    /** True when the gripper is low enough to touch things. */
     public boolean eeLow() { return eeZ < LOW_Z; }
     /** True when the centre of object {@code i} lies inside pad {@code p}, shrunk by {@code margin}. */
     public boolean onPad(int i, int p, double margin) {

@@ -109,6 +109,22 @@ class DatasetTest {
             assertArrayEquals(x.steps(), y.steps());
             assertArrayEquals(x.vl().toFloatArray(), y.vl().toFloatArray());
             for (int i = 0; i < 64; i++) assertTrue(x.steps()[i] >= 0 && x.steps()[i] < r.episodes().get(x.episodes()[i]).length());
+            // the batch does not depend on the thread count
+            int threads = org.dust4j.tensor.Parallel.threads();
+            try {
+                org.dust4j.tensor.Parallel.setThreads(1);
+                Batch one = new BatchSampler(r, spec, enc, 5).next(64);
+                org.dust4j.tensor.Parallel.setThreads(3);
+                Batch three = new BatchSampler(r, spec, enc, 5).next(64);
+                assertArrayEquals(one.vl().toFloatArray(), three.vl().toFloatArray());
+                assertArrayEquals(one.future().toFloatArray(), three.future().toFloatArray());
+                assertArrayEquals(one.actions().toFloatArray(), three.actions().toFloatArray());
+                assertArrayEquals(x.vl().toFloatArray(), one.vl().toFloatArray());
+            } finally {
+                org.dust4j.tensor.Parallel.setThreads(threads);
+            }
+            assertThrows(IndexOutOfBoundsException.class, () -> bs.batch(new int[] {4}, new int[] {0}));
+            assertThrows(IndexOutOfBoundsException.class, () -> bs.batch(new int[] {0}, new int[] {r.episodes().get(0).length()}));
             assertThrows(IllegalArgumentException.class, () -> new BatchSampler.Spec(16, 3, 64, 0));
             assertThrows(IllegalArgumentException.class, () -> new BatchSampler.Spec(16, 32, 8, 0));
         }
