@@ -12,7 +12,10 @@ import picocli.CommandLine.Option;
 /** The {@code dust4j} command line. Errors print one line; {@code --stacktrace} adds the trace. */
 @Command(name = "dust4j", mixinStandardHelpOptions = true, version = "dust4j 0.1.0-SNAPSHOT",
         description = "DUST world-model-augmented VLA policies in pure Java.",
-        subcommands = {Main.Demo.class, Main.Info.class, InspectCommand.class, CommandLine.HelpCommand.class, ModelCommands.Forward.class, ModelCommands.Loss.class, ModelCommands.Sample.class, ModelCommands.Init.class})
+        subcommands = {Main.Demo.class, Main.Info.class, InspectCommand.class,
+                ModelCommands.Init.class, ModelCommands.Forward.class, ModelCommands.Loss.class, ModelCommands.Sample.class,
+                SimCommands.Datagen.class, SimCommands.SimEval.class, SimCommands.SimRender.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
 
     @Option(names = "--stacktrace", description = "Print the full stack trace when a command fails.", scope = CommandLine.ScopeType.INHERIT)
