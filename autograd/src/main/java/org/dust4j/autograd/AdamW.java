@@ -65,12 +65,14 @@ public final class AdamW {
 
     /**
      * Two groups as the usual transformer recipe: parameters with {@code weightDecay}, then those without
-     * (names ending in "bias" and every 1-D parameter, e.g. norm weights).
+     * (names ending in "bias", category-specific biases named "b" or ending in ".b", which are 2-D [C, out], and
+     * every 1-D parameter, e.g. norm weights).
      */
     public static List<ParamGroup> groupsNoDecayOnBiasAndNorm(Map<String, Var> namedParameters, float weightDecay) {
         List<Var> decay = new ArrayList<>(), noDecay = new ArrayList<>();
         for (Map.Entry<String, Var> e : namedParameters.entrySet()) {
-            boolean skip = e.getKey().endsWith("bias") || e.getValue().value().rank() == 1;
+            String n = e.getKey();
+            boolean skip = n.endsWith("bias") || n.equals("b") || n.endsWith(".b") || e.getValue().value().rank() == 1;
             (skip ? noDecay : decay).add(e.getValue());
         }
         return List.of(new ParamGroup(decay, weightDecay), new ParamGroup(noDecay, 0f));

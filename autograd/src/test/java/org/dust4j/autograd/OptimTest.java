@@ -99,11 +99,15 @@ class OptimTest {
         named.put("norm.weight", norm);
         named.put("emb.weight", emb);
         named.put("x.attn_bias", oddBias);
+        Var catW = Var.param(Tensor.zeros(3, 2, 2)), catB = Var.param(Tensor.zeros(3, 2)), notB = Var.param(Tensor.zeros(2, 2));
+        named.put("enc.layer1.W", catW);      // category-specific weight [C, in, out]: decays
+        named.put("enc.layer1.b", catB);      // category-specific bias [C, out]: 2-D but a bias
+        named.put("enc.blob", notB);          // ends in "b" but is not ".b": decays
         List<AdamW.ParamGroup> g = AdamW.groupsNoDecayOnBiasAndNorm(named, 0.05f);
         assertEquals(2, g.size());
-        assertEquals(List.of(w, emb), g.get(0).params());
+        assertEquals(List.of(w, emb, catW, notB), g.get(0).params());
         assertEquals(0.05f, g.get(0).weightDecay());
-        assertEquals(List.of(bias, norm, oddBias), g.get(1).params());
+        assertEquals(List.of(bias, norm, oddBias, catB), g.get(1).params());
         assertEquals(0f, g.get(1).weightDecay());
     }
 

@@ -110,13 +110,7 @@ public final class Trainer {
      * parameter (LayerNorm weights).
      */
     public static List<AdamW.ParamGroup> paramGroups(PolicyModel m, float weightDecay) {
-        List<Var> decay = new ArrayList<>(), none = new ArrayList<>();
-        for (Map.Entry<String, Var> e : m.namedParameters().entrySet()) {
-            String n = e.getKey();
-            boolean skip = n.endsWith(".bias") || n.endsWith(".b") || e.getValue().value().rank() == 1;
-            (skip ? none : decay).add(e.getValue());
-        }
-        return List.of(new AdamW.ParamGroup(decay, weightDecay), new AdamW.ParamGroup(none, 0f));
+        return AdamW.groupsNoDecayOnBiasAndNorm(m.namedParameters(), weightDecay);
     }
 
     /** One optimizer step over {@code accumulation} micro-batches (each loss scaled by 1/accumulation). */
