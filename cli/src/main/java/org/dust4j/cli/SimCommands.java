@@ -151,7 +151,7 @@ public final class SimCommands {
     /** {@code dust4j sim-eval}: closed-loop evaluation of a built-in policy. */
     @Command(name = "sim-eval", mixinStandardHelpOptions = true,
             description = "Closed-loop evaluation of a built-in policy (the scripted expert or uniform random actions) on the "
-                    + "simulated tasks, with action chunking: success rate per task and overall with 95% Wilson intervals.")
+                    + "simulated tasks, with action chunking: success rate per task and overall with 95%% Wilson intervals.")
     public static final class SimEval implements Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;

@@ -36,4 +36,23 @@ class MainTest {
         assertEquals(2, r.code());
         assertTrue(r.err().contains("frobnicate"), r.err());
     }
+
+    @Test
+    void helpListsEveryCommandWithoutPicocliWarnings() {
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream old = System.err;
+        System.setErr(new java.io.PrintStream(captured, true));
+        Result r;
+        try {
+            r = run("--help");
+        } finally {
+            System.setErr(old);
+        }
+        assertEquals(0, r.code(), r.err());
+        for (String c : new String[] {"demo", "info", "inspect", "init", "forward", "loss", "sample", "datagen", "sim-eval"}) {
+            assertTrue(r.out().contains("  " + c + " "), c + " missing from help: " + r.out());
+        }
+        // picocli prints format problems in descriptions (an unescaped %) to System.err as "[picocli WARN]"
+        assertTrue(!captured.toString().contains("picocli WARN") && !r.err().contains("picocli WARN"), captured.toString());
+    }
 }
