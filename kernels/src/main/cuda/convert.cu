@@ -36,8 +36,3 @@ extern "C" __global__ void dust_copy_strided_b8(const unsigned long long* src, S
                                                 StridedMap md, long long n) {
     for (long long i = gtid(); i < n; i += gstride()) dst[map_offset(md, i)] = src[map_offset(ms, i)];
 }
-
-// I64 -> I32 indices (for embedding lookups); values are range-checked on the host before upload.
-extern "C" __global__ void dust_i64_to_i32(const long long* __restrict__ src, int* __restrict__ dst, long long n) {
-    for (long long i = gtid(); i < n; i += gstride()) dst[i] = (int) src[i];
-}
