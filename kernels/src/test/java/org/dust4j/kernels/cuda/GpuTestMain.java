@@ -1,0 +1,32 @@
+package org.dust4j.kernels.cuda;
+
+import static org.junit.platform.engine.discovery.DiscoverySelectors.selectPackage;
+
+import java.io.PrintWriter;
+import org.junit.platform.launcher.Launcher;
+import org.junit.platform.launcher.LauncherDiscoveryRequest;
+import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
+import org.junit.platform.launcher.core.LauncherFactory;
+import org.junit.platform.launcher.listeners.SummaryGeneratingListener;
+import org.junit.platform.launcher.listeners.TestExecutionSummary;
+
+/**
+ * Runs every test of this package with the JUnit launcher, for machines with a JDK but no Maven
+ * (scripts/gpu-check.sh on a GPU box). Exit status 1 when any test failed or a GPU test was skipped while
+ * -Ddust4j.requireGpu=true.
+ */
+public final class GpuTestMain {
+    private GpuTestMain() {}
+
+    public static void main(String[] args) {
+        LauncherDiscoveryRequest req = LauncherDiscoveryRequestBuilder.request().selectors(selectPackage("org.dust4j.kernels.cuda")).build();
+        Launcher launcher = LauncherFactory.create();
+        SummaryGeneratingListener listener = new SummaryGeneratingListener();
+        launcher.execute(req, listener);
+        TestExecutionSummary s = listener.getSummary();
+        PrintWriter out = new PrintWriter(System.out, true);
+        s.printFailuresTo(out, 40);
+        s.printTo(out);
+        System.exit(s.getTotalFailureCount() > 0 ? 1 : 0);
+    }
+}
