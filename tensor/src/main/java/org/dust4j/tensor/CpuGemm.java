@@ -15,7 +15,8 @@ import jdk.incubator.vector.VectorSpecies;
  * the packed strips; row remainders use 4/2/1-row variants. Kernels write raw sums to a small tile that a
  * separate step merges into C (alpha, beta, strided or partial tiles), which keeps the kernels small for C2.
  *
- * <p>Threads: few-row problems split N (each task packs its own L2-sized B panels); many-row problems pack all
+ * <p>Threads: few-row problems split N (each task packs its own L2-sized B panels, the first row strip's kernels
+ * packing row-major B as they read it); many-row problems pack all
  * of op(B) once, in parallel, and split C into M x N tasks sharing it; large batches run whole entries per task.
  * Problems under {@link #SERIAL_WORK} multiply-adds run on the calling thread.
  *
@@ -35,7 +36,7 @@ final class CpuGemm {
     private static final VectorSpecies<Float> SM = VectorSpecies.of(float.class, VectorShape.forBitSize(MR * Float.SIZE));
     /** Columns of the micro-tile: two vectors. */
     static final int NR = 2 * L;
-    /** K block: an NR x KC strip of packed B (32 KiB at AVX-512) stays in the 48 KiB L1d. Fixed: it sets the summation order. */
+    /** K block: an NR x KC strip of packed B (32 KiB at AVX-512) stays in the 48 KiB L1d. It sets the summation order, so it is one constant per JVM ({@code -Ddust4j.gemm.kc} overrides it, for tuning only). */
     static final int KC = Integer.getInteger("dust4j.gemm.kc", 256);
     /** M block: an MC x KC block of packed A (192 KiB) stays in the 2 MiB L2 ({@code -Ddust4j.gemm.mc} overrides, for tuning). */
     static final int MC = Integer.getInteger("dust4j.gemm.mc", 192);
