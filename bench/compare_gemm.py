@@ -2,7 +2,8 @@
 """numpy (OpenBLAS) side of bench/compare-gemm: times float32 matmul on the given shapes.
 
 Shapes are MxNxK or MxNxK:nt (B stored [N, K], computed as a @ b.T). Prints one line per shape:
-shape<TAB>GFLOP/s<TAB>median seconds, and on stderr which BLAS numpy uses.
+shape<TAB>GFLOP/s<TAB>median seconds, and on stderr which BLAS numpy uses. Before timing, checks numpy's results
+against a float64 product on small cases and exits with status 2 (naming the case) if they are wrong.
 """
 import argparse
 import os
@@ -58,6 +59,32 @@ def describe_blas():
         np.__version__, lib, corename(), h.openblas_get_num_threads(), h.openblas_get_config().decode())
 
 
+def verify_peer():
+    """Checks numpy's float32 matmul against a float64 product on small cases (a forced OPENBLAS_CORETYPE can
+    select kernels that miscompute on some builds). Returns a list of failure descriptions (empty when all pass).
+
+    Bound per element: |C32 - C64| <= 2*k*eps32 * (|A| @ |B|), twice the classic k*eps32 worst case for a float32
+    dot product of length k, while a wrong kernel (a dropped or doubled term) is off by O(|a||b|)."""
+    rng = np.random.default_rng(1)
+    eps = float(np.finfo(np.float32).eps)
+    failures = []
+    # odd edges, a transposed B, and sizes big enough for OpenBLAS's threaded, blocked path
+    for m, n, k, nt in [(7, 33, 65, False), (67, 45, 129, True), (81, 160, 1536, False), (257, 320, 288, False),
+                        (300, 257, 513, True)]:
+        A = rng.standard_normal((m, k), dtype=np.float32)
+        B = rng.standard_normal((n, k) if nt else (k, n), dtype=np.float32)
+        Bop = B.T if nt else B
+        C = np.matmul(A, Bop)
+        ref = A.astype(np.float64) @ Bop.astype(np.float64)
+        bound = 2.0 * k * eps * (np.abs(A).astype(np.float64) @ np.abs(Bop).astype(np.float64)) + 1e-30
+        excess = np.abs(C - ref) / bound
+        if not np.all(excess <= 1.0):
+            i = np.unravel_index(np.argmax(excess), excess.shape)
+            failures.append("%dx%dx%d%s: C%s = %r, float64 %r, bound %.3g" % (
+                m, n, k, ":nt" if nt else "", [int(x) for x in i], float(C[i]), float(ref[i]), float(bound[i])))
+    return failures
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("shapes", nargs="*", default=["512x512x512", "1024x1024x1024", "2048x2048x2048",
@@ -69,8 +96,14 @@ def main():
     if a.corename:
         print(corename())
         return
-    rng = np.random.default_rng(0)
     print("numpy: " + describe_blas(), file=sys.stderr)
+    failures = verify_peer()
+    if failures:
+        print("compare_gemm.py: numpy's sgemm (OpenBLAS core %s) gives wrong results, so its timings are no "
+              "valid peer:\n  %s" % (corename(), "\n  ".join(failures)), file=sys.stderr)
+        sys.exit(2)
+    print("numpy: results match a float64 product on 5 small cases", file=sys.stderr)
+    rng = np.random.default_rng(0)
     if openblas_lib() is None:
         np.show_config()
     for spec in a.shapes:

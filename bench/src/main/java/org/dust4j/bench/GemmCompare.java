@@ -1,5 +1,7 @@
 package org.dust4j.bench;
 
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -36,16 +38,34 @@ public final class GemmCompare {
                 "81x1536x1536", "81x6144x1536", "648x1536x1536");
         Backend cpu = Backends.cpu();
         System.err.println("dust4j: " + Parallel.threads() + " threads, " + Runtime.version());
+        List<Runnable> calls = new ArrayList<>();
         for (String spec : shapes) {
             boolean nt = spec.endsWith(":nt");
             int[] d = Arrays.stream(spec.replace(":nt", "").split("x")).mapToInt(Integer::parseInt).toArray();
-            int m = d[0], n = d[1], k = d[2];
-            Tensor a = cpu.random(1, true, m, k);
-            Tensor b = nt ? cpu.random(2, true, n, k) : cpu.random(2, true, k, n);
-            Tensor c = Tensor.zeros(m, n);
-            Runnable call = () -> cpu.gemm(1f, a, false, b, nt, 0f, c);
-            double flops = 2.0 * m * n * k;
-            // warm up: JIT compilation of the kernels, at least 1.5 s or 20 calls
+            Tensor a = cpu.random(1, true, d[0], d[2]);
+            Tensor b = nt ? cpu.random(2, true, d[1], d[2]) : cpu.random(2, true, d[2], d[1]);
+            Tensor c = Tensor.zeros(d[0], d[1]);
+            calls.add(() -> cpu.gemm(1f, a, false, b, nt, 0f, c));
+        }
+        // JIT warm-up over all shapes until a whole round compiles nothing more (on a busy machine the compiler
+        // threads get little CPU and the kernels can still be interpreted after seconds), at most 30 s
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        long w0 = System.nanoTime(), before = -1;
+        for (int round = 0; System.nanoTime() - w0 < 30_000_000_000L; round++) {
+            long now = jit.getTotalCompilationTime();
+            if (round >= 2 && now == before) break;
+            before = now;
+            for (Runnable call : calls) {
+                long t = System.nanoTime();
+                do call.run(); while (System.nanoTime() - t < 300_000_000L);
+            }
+        }
+        for (int si = 0; si < shapes.size(); si++) {
+            String spec = shapes.get(si);
+            int[] d = Arrays.stream(spec.replace(":nt", "").split("x")).mapToInt(Integer::parseInt).toArray();
+            Runnable call = calls.get(si);
+            double flops = 2.0 * d[0] * d[1] * d[2];
+            // per-shape warm-up (caches, pool threads) and the repeat count: at least 1.5 s or 20 calls
             long t0 = System.nanoTime();
             int warm = 0;
             while (warm < 20 || System.nanoTime() - t0 < 1_500_000_000L) {

@@ -15,7 +15,8 @@ import jdk.incubator.vector.VectorSpecies;
  * the packed strips; row remainders use 4/2/1-row variants. Kernels write raw sums to a small tile that a
  * separate step merges into C (alpha, beta, strided or partial tiles), which keeps the kernels small for C2.
  *
- * <p>Threads: few-row problems split N (each task packs its own L2-sized B panels); many-row problems pack all
+ * <p>Threads: few-row problems split N (each task packs its own L2-sized B panels, the first row strip's kernels
+ * packing row-major B as they read it); many-row problems pack all
  * of op(B) once, in parallel, and split C into M x N tasks sharing it; large batches run whole entries per task.
  * Problems under {@link #SERIAL_WORK} multiply-adds run on the calling thread.
  *
@@ -35,8 +36,8 @@ final class CpuGemm {
     private static final VectorSpecies<Float> SM = VectorSpecies.of(float.class, VectorShape.forBitSize(MR * Float.SIZE));
     /** Columns of the micro-tile: two vectors. */
     static final int NR = 2 * L;
-    /** K block: an NR x KC strip of packed B (32 KiB at AVX-512) stays in the 48 KiB L1d. Fixed: it sets the summation order. */
-    static final int KC = 256;
+    /** K block: an NR x KC strip of packed B (32 KiB at AVX-512) stays in the 48 KiB L1d. It sets the summation order, so it is one constant per JVM ({@code -Ddust4j.gemm.kc} overrides it, for tuning only). */
+    static final int KC = Integer.getInteger("dust4j.gemm.kc", 256);
     /** M block: an MC x KC block of packed A (192 KiB) stays in the 2 MiB L2 ({@code -Ddust4j.gemm.mc} overrides, for tuning). */
     static final int MC = Integer.getInteger("dust4j.gemm.mc", 192);
     /** N block of a task that packs its own B: the KC x NC panel (512 KiB) and the M x NC block of C share the L2 ({@code -Ddust4j.gemm.nc}). */
@@ -45,9 +46,13 @@ final class CpuGemm {
     static final long SERIAL_WORK = 1L << 18;
     /** Tasks per thread in the parallel split (more tasks balance better on a busy machine). */
     private static final int TASKS_PER_THREAD = Integer.getInteger("dust4j.gemm.tasks", 4);
-    /** Smallest M (rows) and N (columns) extent of one parallel task. */
-    private static final int MIN_TASK_ROWS = 64, MIN_TASK_COLS = 4 * NR;
+    /**
+     * Smallest M (rows) and N (columns) extent of one parallel task. Many rows per task let each packed B strip
+     * serve many A strips before the next comes from L3 (64 rows: 154 GFLOP/s at 512^3 on 2 threads, 256: 250).
+     */
+    private static final int MIN_TASK_ROWS = 256, MIN_TASK_COLS = 4 * NR;
 
+    private static final boolean FUSE_PACK = !Boolean.getBoolean("dust4j.gemm.nofuse");
     private static final int OVERWRITE = 0, SCALE = 1, ACCUMULATE = 2;
 
     /** op(X) of one operand as a 2D strided view: element (i, j) of batch entry bi is {@code d[off + bi*bs + i*rs + j*cs]}. */
@@ -104,7 +109,7 @@ final class CpuGemm {
         }
         int threads = Parallel.threads(), want = TASKS_PER_THREAD * threads;
         int mt = Math.max(1, Math.min(want, m / MIN_TASK_ROWS));
-        if (threads == 1 || (long) batch * m * n * k < SERIAL_WORK) {
+        if ((long) batch * m * n * k < SERIAL_WORK) {
             for (int bi = 0; bi < batch; bi++) regionOwnB(job, bi, 0, m, 0, n, SCRATCH.get());
         } else if (batch >= want) {
             // many matrices: whole batch entries per task
@@ -123,7 +128,8 @@ final class CpuGemm {
             });
         } else {
             // many rows: pack all of B once (in parallel), then split C into M x N tasks that share it
-            int nt = Math.max(1, Math.min((want + mt - 1) / mt, n / MIN_TASK_COLS));
+            // at most NC columns per task, so the task's block of C stays in L2 across the K blocks
+            int nt = Math.max(1, Math.min(Math.max((want + mt - 1) / mt, (n + NC - 1) / NC), n / MIN_TASK_COLS));
             int mChunk = roundUp((m + mt - 1) / mt, MR), nChunk = roundUp((n + nt - 1) / nt, NR);
             int mtf = (m + mChunk - 1) / mChunk, ntf = (n + nChunk - 1) / nChunk;
             float[] pb = SCRATCH.get().b(k * npad);
@@ -176,10 +182,11 @@ final class CpuGemm {
         for (int pc = 0; pc < j.k; pc += KC) {
             int kc = Math.min(KC, j.k - pc);
             int mode = pc > 0 ? ACCUMULATE : j.beta == 0f ? OVERWRITE : SCALE;
-            for (int ic = m0; ic < m1; ic += MC) {
-                int mc = Math.min(MC, m1 - ic);
+            int blocks = (m1 - m0 + MC - 1) / MC, mcEven = roundUp((m1 - m0 + blocks - 1) / blocks, MR); // even row blocks
+            for (int ic = m0; ic < m1; ic += mcEven) {
+                int mc = Math.min(mcEven, m1 - ic);
                 packA(j.a, bi, ic, mc, pc, kc, s.a);
-                macro(j, bi, ic, mc, n0, n1 - n0, kc, mode, s, pb, pc * j.npad + n0 * kc);
+                macro(j, bi, ic, mc, n0, n1 - n0, kc, mode, s, pb, pc * j.npad + n0 * kc, 0, pc);
             }
         }
     }
@@ -194,11 +201,16 @@ final class CpuGemm {
             for (int pc = 0; pc < j.k; pc += KC) {
                 int kc = Math.min(KC, j.k - pc);
                 int mode = pc > 0 ? ACCUMULATE : j.beta == 0f ? OVERWRITE : SCALE;
-                packB(j.b, bi, pc, kc, jc, nc, s.panel, 0);
+                // row-major B and at least MR rows: the first row block's kernels pack the full strips as they
+                // read them (the loads overlap the fma work); only a partial last strip is packed up front. Not
+                // when the row stride is a multiple of 4 KiB: a strip's rows then share a few cache sets and the
+                // column-wise reads thrash (measured 25% slower at N = 6144, 10% faster at N = 1536).
+                int fused = FUSE_PACK && j.b.cs == 1 && j.b.rs % 1024 != 0 && m1 - m0 >= MR ? nc / NR * NR : 0;
+                packB(j.b, bi, pc, kc, jc + fused, nc - fused, s.panel, fused * kc);
                 for (int ic = m0; ic < m1; ic += MC) {
                     int mc = Math.min(MC, m1 - ic);
                     packA(j.a, bi, ic, mc, pc, kc, s.a);
-                    macro(j, bi, ic, mc, jc, nc, kc, mode, s, s.panel, 0);
+                    macro(j, bi, ic, mc, jc, nc, kc, mode, s, s.panel, 0, ic == m0 ? fused : 0, pc);
                 }
             }
         }
@@ -275,8 +287,13 @@ final class CpuGemm {
         }
     }
 
-    /** Runs the micro-kernels over the packed mc x kc block of A and the kc x nc panel of B at pb[bBase] into C. */
-    private static void macro(Job j, int bi, int ic, int mc, int jc, int nc, int kc, int mode, Scratch s, float[] pb, int bBase) {
+    /**
+     * Runs the micro-kernels over the packed mc x kc block of A and the kc x nc panel of B at pb[bBase] into C.
+     * The first {@code fused} columns of the panel are not packed yet: the first row strip's kernels read them
+     * from row-major op(B) (K block at pc) and pack them.
+     */
+    private static void macro(Job j, int bi, int ic, int mc, int jc, int nc, int kc, int mode, Scratch s, float[] pb, int bBase,
+                              int fused, int pc) {
         View cv = j.c;
         float[] c = cv.d, pa = s.a, tile = s.tile;
         int rs = cv.rs, cs = cv.cs, cbase = cv.off + bi * cv.bs;
@@ -289,7 +306,10 @@ final class CpuGemm {
                 for (int r = 0; r < mr; ) {
                     int left = mr - r, rows = left >= 8 ? 8 : left >= 4 ? 4 : left >= 2 ? 2 : 1;
                     int co = cbase + (ic + ir + r) * rs + (jc + jr) * cs;
-                    kernel(rows, kc, pa, ao + r, pb, bo, tile);
+                    if (jr < fused && ir == 0) {
+                        View bv = j.b;
+                        k8Pack(kc, pa, ao, bv.d, bv.off + bi * bv.bs + pc * bv.rs + jc + jr, bv.rs, pb, bo, tile);
+                    } else kernel(rows, kc, pa, ao + r, pb, bo, tile);
                     if (direct) mergeVector(tile, rows, c, co, rs, alpha, beta, mode);
                     else merge(tile, rows, nr, c, co, rs, cs, alpha, beta, mode);
                     r += rows;
@@ -347,6 +367,48 @@ final class CpuGemm {
             int ai = ao + p * MR, bi = bo + p * NR;
             FloatVector b0 = FloatVector.fromArray(S, b, bi);
             FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
+            FloatVector a0 = FloatVector.broadcast(S, a[ai]);
+            c00 = a0.fma(b0, c00); c01 = a0.fma(b1, c01);
+            FloatVector a1 = FloatVector.broadcast(S, a[ai + 1]);
+            c10 = a1.fma(b0, c10); c11 = a1.fma(b1, c11);
+            FloatVector a2 = FloatVector.broadcast(S, a[ai + 2]);
+            c20 = a2.fma(b0, c20); c21 = a2.fma(b1, c21);
+            FloatVector a3 = FloatVector.broadcast(S, a[ai + 3]);
+            c30 = a3.fma(b0, c30); c31 = a3.fma(b1, c31);
+            FloatVector a4 = FloatVector.broadcast(S, a[ai + 4]);
+            c40 = a4.fma(b0, c40); c41 = a4.fma(b1, c41);
+            FloatVector a5 = FloatVector.broadcast(S, a[ai + 5]);
+            c50 = a5.fma(b0, c50); c51 = a5.fma(b1, c51);
+            FloatVector a6 = FloatVector.broadcast(S, a[ai + 6]);
+            c60 = a6.fma(b0, c60); c61 = a6.fma(b1, c61);
+            FloatVector a7 = FloatVector.broadcast(S, a[ai + 7]);
+            c70 = a7.fma(b0, c70); c71 = a7.fma(b1, c71);
+        }
+        c00.intoArray(t, 0 * L); c01.intoArray(t, 1 * L);
+        c10.intoArray(t, 2 * L); c11.intoArray(t, 3 * L);
+        c20.intoArray(t, 4 * L); c21.intoArray(t, 5 * L);
+        c30.intoArray(t, 6 * L); c31.intoArray(t, 7 * L);
+        c40.intoArray(t, 8 * L); c41.intoArray(t, 9 * L);
+        c50.intoArray(t, 10 * L); c51.intoArray(t, 11 * L);
+        c60.intoArray(t, 12 * L); c61.intoArray(t, 13 * L);
+        c70.intoArray(t, 14 * L); c71.intoArray(t, 15 * L);
+    }
+
+    /**
+     * {@link #k8} reading B from row-major storage (row p of the strip at {@code bs + p*rs}) and writing the
+     * packed strip to {@code b[bo..]} as it goes: same arithmetic, the packing hides under the fma work.
+     */
+    private static void k8Pack(int kc, float[] a, int ao, float[] src, int bs, int rs, float[] b, int bo, float[] t) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S), c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S), c70 = FloatVector.zero(S), c71 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int ai = ao + p * MR, bi = bo + p * NR, si = bs + p * rs;
+            FloatVector b0 = FloatVector.fromArray(S, src, si);
+            FloatVector b1 = FloatVector.fromArray(S, src, si + L);
+            b0.intoArray(b, bi);
+            b1.intoArray(b, bi + L);
             FloatVector a0 = FloatVector.broadcast(S, a[ai]);
             c00 = a0.fma(b0, c00); c01 = a0.fma(b1, c01);
             FloatVector a1 = FloatVector.broadcast(S, a[ai + 1]);
