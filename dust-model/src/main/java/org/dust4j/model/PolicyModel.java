@@ -75,7 +75,10 @@ public abstract sealed class PolicyModel extends Module permits DustModel, Gr00t
 
     /** A randomly initialised model of the config's type (torch-like defaults from a seeded {@link ParamInit}). */
     public static PolicyModel create(ModelConfig config, long seed) {
-        ParamInit init = new ParamInit(seed);
+        return create(config, new ParamInit(seed));
+    }
+
+    private static PolicyModel create(ModelConfig config, ParamInit init) {
         return switch (config) {
             case DustConfig d -> new DustModel(d, init);
             case Gr00tConfig g -> new Gr00tModel(g, init);
@@ -87,9 +90,13 @@ public abstract sealed class PolicyModel extends Module permits DustModel, Gr00t
         return load(dir, 0L);
     }
 
-    /** As {@link #load(Path)} with the seed of the (then overwritten) initialiser, which also seeds dropout. */
+    /**
+     * As {@link #load(Path)} with the seed that seeds dropout (as {@link #create} with that seed would). No random
+     * init is drawn: parameters start as zero-size placeholders and are replaced by the loaded tensors, so peak
+     * memory is the weights themselves.
+     */
     public static PolicyModel load(Path dir, long seed) throws SafetensorsException {
-        PolicyModel m = create(ModelConfig.read(dir), seed);
+        PolicyModel m = create(ModelConfig.read(dir), ParamInit.placeholders(seed));
         try (TensorSource src = TensorSource.open(dir)) {
             m.loadWeights(src);
         }
