@@ -29,7 +29,8 @@ import org.dust4j.weights.SafetensorsFile;
  * lr 1e-4, betas 0.95/0.999, wd 1e-5; no dropout, as the PyTorch side).
  *
  * <p>Arguments: {@code --model DIR --inputs FILE [--train-inputs FILE] [--bench a,b] [--warmup N] [--iters N]
- * [--warmup-q16 N] [--iters-q16 N] [--profile N]}. {@code --profile N} instead prints, per benchmark, a per-op
+ * [--warmup-s S] [--warmup-q16 N] [--iters-q16 N] [--profile N]}. Warm-up: at least {@code --warmup} runs and
+ * {@code --warmup-s} seconds per benchmark (q16: {@code --warmup-q16} runs). {@code --profile N} instead prints, per benchmark, a per-op
  * time table over N runs (after the warm-up) to stderr. Threads: {@code DUST4J_THREADS}.
  */
 public final class ModelCompare {
@@ -40,6 +41,7 @@ public final class ModelCompare {
         Path model = null, inputs = null, trainInputs = null;
         String bench = "forward,sample4,sample_q16,train";
         int warmup = 3, iters = 5, warmupQ16 = 1, itersQ16 = -1, profile = 0;
+        double warmupS = 0;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--model" -> model = Path.of(args[++i]);
@@ -47,6 +49,7 @@ public final class ModelCompare {
                 case "--train-inputs" -> trainInputs = Path.of(args[++i]);
                 case "--bench" -> bench = args[++i];
                 case "--warmup" -> warmup = Integer.parseInt(args[++i]);
+                case "--warmup-s" -> warmupS = Double.parseDouble(args[++i]);
                 case "--iters" -> iters = Integer.parseInt(args[++i]);
                 case "--warmup-q16" -> warmupQ16 = Integer.parseInt(args[++i]);
                 case "--iters-q16" -> itersQ16 = Integer.parseInt(args[++i]);
@@ -133,7 +136,9 @@ public final class ModelCompare {
                 }
                 default -> throw new IllegalArgumentException("ModelCompare: unknown benchmark " + name + " (forward, sample4, sample_q16, train)");
             }
-            for (int i = 0; i < w; i++) fn.run();
+            // warm-up: at least w runs and (not for q16) at least warmupS seconds, so the JIT has compiled the kernels
+            long ws = System.nanoTime();
+            for (int i = 0; i < w || (!name.equals("sample_q16") && System.nanoTime() - ws < warmupS * 1e9); i++) fn.run();
             if (profile > 0) {
                 ProfilingBackend p = ProfilingBackend.install();
                 long s = System.nanoTime();

@@ -9,6 +9,7 @@ import java.util.Map;
 import org.dust4j.autograd.F;
 import org.dust4j.autograd.GradMode;
 import org.dust4j.autograd.Var;
+import org.dust4j.autograd.nn.ContextCache;
 import org.dust4j.autograd.nn.Module;
 import org.dust4j.autograd.nn.ParamInit;
 import org.dust4j.tensor.Tensor;
@@ -63,10 +64,13 @@ public abstract sealed class PolicyModel extends Module permits DustModel, Gr00t
         return lossChecked(lossSpec().check(inputs));
     }
 
-    /** {@code dust4j sample}: validates and runs the sampler without a tape. */
+    /**
+     * {@code dust4j sample}: validates and runs the sampler without a tape. The cross-attention keys/values of the
+     * VL features are computed once per call ({@link ContextCache}): every step attends to the same features.
+     */
     public Map<String, Tensor> sample(Map<String, Tensor> inputs, SamplerOptions options) {
         Map<String, Tensor> in = sampleSpec().check(inputs);
-        try (var g = GradMode.noGrad()) {
+        try (var g = GradMode.noGrad(); var kv = ContextCache.open()) {
             return sampleChecked(in, options);
         }
     }
