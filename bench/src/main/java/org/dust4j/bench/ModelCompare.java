@@ -141,11 +141,14 @@ public final class ModelCompare {
             for (int i = 0; i < w || (!name.equals("sample_q16") && System.nanoTime() - ws < warmupS * 1e9); i++) fn.run();
             if (profile > 0) {
                 ProfilingBackend p = ProfilingBackend.install();
+                long a0 = allocatedBytes();
                 long s = System.nanoTime();
                 for (int i = 0; i < profile; i++) fn.run();
                 long wall = System.nanoTime() - s;
+                long alloc = allocatedBytes() - a0;
                 ProfilingBackend.uninstall();
-                System.err.printf(Locale.ROOT, "# profile %s (%d runs, %d threads)%n%s", name, profile, Parallel.threads(), p.table(wall, profile));
+                System.err.printf(Locale.ROOT, "# profile %s (%d runs, %d threads, %.1f MB allocated per run)%n%s", name, profile,
+                        Parallel.threads(), alloc / 1e6 / profile, p.table(wall, profile));
                 continue;
             }
             double[] ms = new double[n];
@@ -208,6 +211,14 @@ public final class ModelCompare {
             return Double.NaN;
         }
         return Double.NaN;
+    }
+
+    /** Bytes allocated so far by all live threads (HotSpot's per-thread counters). */
+    private static long allocatedBytes() {
+        var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long total = 0;
+        for (long b : mx.getThreadAllocatedBytes(mx.getAllThreadIds())) if (b > 0) total += b;
+        return total;
     }
 
     private static long heapUsedMb() {
