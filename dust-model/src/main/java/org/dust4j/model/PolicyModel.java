@@ -102,10 +102,24 @@ public abstract sealed class PolicyModel extends Module permits DustModel, Gr00t
     public static PolicyModel load(Path dir, long seed) throws SafetensorsException {
         PolicyModel m = create(ModelConfig.read(dir), ParamInit.placeholders(seed));
         try (TensorSource src = TensorSource.open(dir)) {
-            m.loadWeights(src);
+            // big files: drop each tensor's mapped pages once decoded (resident memory = the weights, not weights + file)
+            m.loadWeights(fileBytes(src) > BIG_FILE ? new PageRelease(src) : src);
         }
         m.eval();
         return m;
+    }
+
+    /** Weight files above this size are loaded with {@link PageRelease}. */
+    private static final long BIG_FILE = 1L << 30;
+
+    private static long fileBytes(TensorSource src) {
+        long n = 0;
+        try {
+            for (String name : src.names()) n += src.info(name).byteSize();
+        } catch (SafetensorsException e) {
+            return 0;   // reported by the load itself
+        }
+        return n;
     }
 
     /**
