@@ -334,8 +334,9 @@ public final class F {
         int rows = (int) Shape.numel(java.util.Arrays.copyOf(xs, xs.length - 1));
         Tensor x2 = xv.contiguous().reshape(rows, in);
         Tensor y = bk.zeros(DType.F32, rows, outF);
-        bk.gemm(1f, x2, false, wv, true, 0f, y);
-        if (b != null) bk.addInPlace(y, b.value());
+        // the bias is pre-filled (broadcast over rows) and accumulated by the gemm epilogue (beta 1): one pass less
+        if (b != null) bk.copyInto(b.value(), y);
+        bk.gemm(1f, x2, false, wv, true, b != null ? 1f : 0f, y);
         return record("linear", y.reshape(os), (g, n) -> {
             Tensor g2 = g.contiguous().reshape(rows, outF);
             Tensor dx = null, dw = null, db = null;

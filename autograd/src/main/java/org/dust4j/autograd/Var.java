@@ -147,10 +147,14 @@ public final class Var {
         }
     }
 
+    /**
+     * Gradients are never modified in place (by backward closures, accumulation, clipping or AdamW), so a leaf
+     * can keep a contiguous incoming gradient without copying it; accumulation makes a new sum.
+     */
     private void accumulate(Tensor g) {
         Backend be = F.backend(value);
-        if (grad == null) grad = be.copy(g);
-        else be.addInPlace(grad, g);
+        if (grad == null) grad = g.isContiguous() && g.dtype() == value.dtype() ? g : be.copy(g);
+        else grad = be.binary(org.dust4j.tensor.Ops.Binary.ADD, grad, g);
     }
 
     /** Every variable reachable from this one that requires grad, each after all of its consumers. */

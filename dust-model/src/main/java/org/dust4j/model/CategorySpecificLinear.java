@@ -23,14 +23,8 @@ public final class CategorySpecificLinear extends Module {
         this.categories = categories;
         this.in = in;
         this.out = out;
-        this.W = param("W", scaled(init.normal(1f, categories, in, out), 0.02f));
+        this.W = param("W", init.normal(0.02f, categories, in, out));     // N(0,1)·0.02, the same floats as scaling after
         this.b = param("b", ParamInit.zeros(categories, out));
-    }
-
-    private static Tensor scaled(Tensor t, float s) {
-        float[] d = t.floatData();
-        for (int i = 0; i < d.length; i++) d[i] *= s;
-        return t;
     }
 
     /** x [B, T, in], ids [B] (I64/I32) -> [B, T, out]. */

@@ -9,6 +9,7 @@ import java.util.Map;
 import org.dust4j.autograd.F;
 import org.dust4j.autograd.GradMode;
 import org.dust4j.autograd.Var;
+import org.dust4j.autograd.nn.ContextCache;
 import org.dust4j.autograd.nn.Module;
 import org.dust4j.autograd.nn.ParamInit;
 import org.dust4j.tensor.Tensor;
@@ -63,10 +64,13 @@ public abstract sealed class PolicyModel extends Module permits DustModel, Gr00t
         return lossChecked(lossSpec().check(inputs));
     }
 
-    /** {@code dust4j sample}: validates and runs the sampler without a tape. */
+    /**
+     * {@code dust4j sample}: validates and runs the sampler without a tape. The cross-attention keys/values of the
+     * VL features are computed once per call ({@link ContextCache}): every step attends to the same features.
+     */
     public Map<String, Tensor> sample(Map<String, Tensor> inputs, SamplerOptions options) {
         Map<String, Tensor> in = sampleSpec().check(inputs);
-        try (var g = GradMode.noGrad()) {
+        try (var g = GradMode.noGrad(); var kv = ContextCache.open()) {
             return sampleChecked(in, options);
         }
     }
@@ -75,7 +79,10 @@ public abstract sealed class PolicyModel extends Module permits DustModel, Gr00t
 
     /** A randomly initialised model of the config's type (torch-like defaults from a seeded {@link ParamInit}). */
     public static PolicyModel create(ModelConfig config, long seed) {
-        ParamInit init = new ParamInit(seed);
+        return create(config, new ParamInit(seed));
+    }
+
+    private static PolicyModel create(ModelConfig config, ParamInit init) {
         return switch (config) {
             case DustConfig d -> new DustModel(d, init);
             case Gr00tConfig g -> new Gr00tModel(g, init);
@@ -87,14 +94,32 @@ public abstract sealed class PolicyModel extends Module permits DustModel, Gr00t
         return load(dir, 0L);
     }
 
-    /** As {@link #load(Path)} with the seed of the (then overwritten) initialiser, which also seeds dropout. */
+    /**
+     * As {@link #load(Path)} with the seed that seeds dropout (as {@link #create} with that seed would). No random
+     * init is drawn: parameters start as zero-size placeholders and are replaced by the loaded tensors, so peak
+     * memory is the weights themselves.
+     */
     public static PolicyModel load(Path dir, long seed) throws SafetensorsException {
-        PolicyModel m = create(ModelConfig.read(dir), seed);
+        PolicyModel m = create(ModelConfig.read(dir), ParamInit.placeholders(seed));
         try (TensorSource src = TensorSource.open(dir)) {
-            m.loadWeights(src);
+            // big files: drop each tensor's mapped pages once decoded (resident memory = the weights, not weights + file)
+            m.loadWeights(fileBytes(src) > BIG_FILE ? new PageRelease(src) : src);
         }
         m.eval();
         return m;
+    }
+
+    /** Weight files above this size are loaded with {@link PageRelease}. */
+    private static final long BIG_FILE = 1L << 30;
+
+    private static long fileBytes(TensorSource src) {
+        long n = 0;
+        try {
+            for (String name : src.names()) n += src.info(name).byteSize();
+        } catch (SafetensorsException e) {
+            return 0;   // reported by the load itself
+        }
+        return n;
     }
 
     /**

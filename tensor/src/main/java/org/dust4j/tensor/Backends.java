@@ -14,6 +14,8 @@ public final class Backends {
     private static final ReferenceBackend REFERENCE = new ReferenceBackend();
     private static final CpuBackend CPU = new CpuBackend();
     private static final Map<Device, Backend> EXTRA = new ConcurrentHashMap<>();
+    /** What {@link #forDevice} returns for CPU tensors: the CPU backend, or a wrapper of it (profiling). */
+    private static volatile Backend cpuDispatch = CPU;
 
     /** Supplies a backend for a non-CPU device; found with {@link ServiceLoader}. */
     public interface BackendProvider {
@@ -30,9 +32,14 @@ public final class Backends {
 
     public static CpuBackend cpu() { return CPU; }
 
+    /** Sets the backend {@link #forDevice} hands out for CPU tensors (a {@link ProfilingBackend}, or {@link #cpu()}). */
+    static void setCpuDispatch(Backend b) {
+        cpuDispatch = b;
+    }
+
     /** The backend for tensors on a device. */
     public static Backend forDevice(Device d) {
-        if (d.kind() == Device.Kind.CPU) return CPU;
+        if (d.kind() == Device.Kind.CPU) return cpuDispatch;
         return EXTRA.computeIfAbsent(d, dev -> {
             for (BackendProvider p : ServiceLoader.load(BackendProvider.class)) {
                 if (p.name().equalsIgnoreCase(dev.kind().name()) && p.available()) return p.create(dev.ordinal());

@@ -12,6 +12,8 @@ final class CpuElementwiseRows {
 
     /** Elements per parallel work item: fixed, so chunk boundaries never depend on the thread count. */
     static final int BLOCK = 16384;
+    /** Fewest elements one parallel task of {@link #forEachRow} handles (results do not depend on it). */
+    static final int PAR_MIN = 4 * BLOCK;
 
     /** Coalesced geometry: {@code shape} (rank >= 1), per-view {@code strides[view][dim]} and offsets. */
     record Layout(int[] shape, int[][] strides, int[] offsets) {
@@ -75,7 +77,8 @@ final class CpuElementwiseRows {
         int rows = (int) (l.numel() / len);
         int segs = (len + BLOCK - 1) / BLOCK;
         int items = rows * segs;
-        int grain = segs > 1 ? 1 : Math.max(1, BLOCK / len);
+        // at least PAR_MIN elements per parallel task: smaller ops cost more in fork/join wake-ups than they gain
+        int grain = segs > 1 ? Math.max(1, PAR_MIN / BLOCK) : Math.max(1, PAR_MIN / len);
         int[] inner = new int[nt];
         for (int t = 0; t < nt; t++) inner[t] = l.inner(t);
         Parallel.forRange(items, grain, (from, to) -> {

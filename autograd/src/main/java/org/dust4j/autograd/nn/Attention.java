@@ -7,7 +7,8 @@ import org.dust4j.tensor.Shape;
 /**
  * Multi-head attention with diffusers' names: {@code to_q}, {@code to_k}, {@code to_v} and
  * {@code to_out} (a ModuleList: 0 Linear, 1 Dropout). Heads are split [B,T,H*dh] -> [B,T,H,dh] ->
- * [B,H,T,dh] by a permute, attended with scale 1/sqrt(dh), and merged back.
+ * [B,H,T,dh] by a permute, attended with scale 1/sqrt(dh), and merged back. Inside a {@link ContextCache}
+ * scope (no grad) the key/value projections of a repeated cross-attention context are computed once.
  */
 public final class Attention extends Module implements Layer {
     public final int queryDim;
@@ -49,8 +50,16 @@ public final class Attention extends Module implements Layer {
                     + " must be [B,T,D] and [B,S,D'] with the same B");
         }
         Var q = splitHeads(toQ.forward(x));
-        Var k = splitHeads(toK.forward(ctx));
-        Var v = splitHeads(toV.forward(ctx));
+        Var[] kv = context != null ? ContextCache.get(this, context) : null;
+        Var k, v;
+        if (kv != null) {
+            k = kv[0];
+            v = kv[1];
+        } else {
+            k = splitHeads(toK.forward(ctx));
+            v = splitHeads(toV.forward(ctx));
+            if (context != null) ContextCache.put(this, context, k, v);
+        }
         Var o = F.attention(q, k, v, scale);                              // [B,H,T,dh]
         Var merged = F.reshape(F.permute(o, 0, 2, 1, 3), xs[0], xs[1], heads * headDim);
         return toOut.forward(merged);
