@@ -20,6 +20,9 @@ import jdk.incubator.vector.VectorSpecies;
  * of op(B) once, in parallel, and split C into M x N tasks sharing it; large batches run whole entries per task.
  * Problems under {@link #SERIAL_WORK} multiply-adds run on the calling thread.
  *
+ * <p>Few-row problems with K-contiguous operands (a linear layer's {@code x @ W^T}) go to {@link CpuGemmSmallM}
+ * instead, chosen by shape and strides only.
+ *
  * <p>Determinism: every output element is computed by the same float operations whatever the tiling, path or
  * thread count: per K block of fixed size {@code KC} an fma chain from zero over k, then {@code c = alpha*acc}
  * (first block, beta 0: C is overwritten even if it held NaN), {@code c = fma(acc, alpha, beta*c)} (first
@@ -105,6 +108,13 @@ final class CpuGemm {
         Job job = new Job(alpha, beta, View.of(a, transA), View.of(b, transB), View.of(c, false), m, n, k, npad);
         if (k == 0) {
             scaleC(job, batch);
+            return;
+        }
+        if (CpuGemmSmallM.applies(m, job.a.cs, job.b.rs)) {
+            // few rows, K-contiguous operands (x @ W^T): dot products straight from the operands, no packing
+            View av = job.a, bv = job.b, cv = job.c;
+            CpuGemmSmallM.gemm(alpha, beta, batch, m, n, k, av.d, av.off, av.bs, av.rs, bv.d, bv.off, bv.bs, bv.cs,
+                    cv.d, cv.off, cv.bs, cv.rs, cv.cs, (long) batch * m * n * k >= SERIAL_WORK);
             return;
         }
         int threads = Parallel.threads(), want = TASKS_PER_THREAD * threads;

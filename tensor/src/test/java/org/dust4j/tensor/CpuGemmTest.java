@@ -191,6 +191,90 @@ class CpuGemmTest {
         }
     }
 
+    // ---------------------------------------------------------------- small-M x @ W^T path (CpuGemmSmallM)
+
+    /** Runs the small-M kernel directly on rank-2/3 A [.., m, k], W [n, k] or [.., n, k] and C [.., m, n] views. */
+    private static void smallM(float alpha, Tensor a, Tensor w, float beta, Tensor c, boolean parallel) {
+        int batch = a.rank() == 3 ? a.size(0) : 1, m = a.size(-2), k = a.size(-1), n = w.size(-2);
+        assertTrue(a.stride(-1) == 1 && w.stride(-1) == 1, "K-contiguous operands");
+        CpuGemmSmallM.gemm(alpha, beta, batch, m, n, k,
+                a.floatData(), a.offset(), a.rank() == 3 ? a.stride(0) : 0, a.stride(-2),
+                w.floatData(), w.offset(), w.rank() == 3 ? w.stride(0) : 0, w.stride(-2),
+                c.floatData(), c.offset(), c.rank() == 3 ? c.stride(0) : 0, c.stride(-2), c.stride(-1), parallel);
+    }
+
+    /** The kernel itself (any M, not only the M it is chosen for) against the oracle on odd shapes. */
+    @Test
+    void smallMKernelOddShapes() {
+        int[] ms = {1, 7, 17, 33, 81, 96}, sizes = {1, 7, 33, 256, 1000};
+        long seed = 700;
+        int i = 0;
+        for (int m : ms) for (int n : sizes) for (int k : sizes) {
+            float alpha = i % 3 == 2 ? 1.5f : 1f, beta = i % 2 == 0 ? 0f : 0.5f;
+            Tensor a = Check.randn(seed++, 1f, m, k), w = Check.randn(seed++, 1f, n, k);
+            Tensor c0 = beta == 0f ? Tensor.full(Float.NaN, m, n) : Check.randn(seed++, 1f, m, n);
+            Tensor cRef = REF.copy(c0), cGot = REF.copy(c0);
+            REF.gemm(alpha, a, false, w, true, beta, cRef);
+            smallM(alpha, a, w, beta, cGot, i % 2 == 1);
+            check("smallM " + m + "x" + n + "x" + k + " alpha " + alpha + " beta " + beta, cRef, cGot, k, alpha, 1f, 1f);
+            i++;
+        }
+    }
+
+    /** Narrowed (row-strided, offset) A, W and C, and a batched rank-3 A with a shared rank-2 W. */
+    @Test
+    void smallMStridedAndBatched() {
+        Tensor bigA = Check.randn(800, 1f, 100, 300), bigW = Check.randn(801, 1f, 300, 280), bigC = Check.randn(802, 1f, 100, 260);
+        for (int m : new int[] {1, 7, 33, 81}) {
+            Tensor a = bigA.narrow(0, 3, m).narrow(1, 5, 257), w = bigW.narrow(0, 2, 255).narrow(1, 11, 257);
+            Tensor cRef = REF.copy(bigC), cGot = REF.copy(bigC), cCpu = REF.copy(bigC);
+            REF.gemm(0.75f, a, false, w, true, 0.25f, cRef.narrow(0, 4, m).narrow(1, 1, 255));
+            smallM(0.75f, a, w, 0.25f, cGot.narrow(0, 4, m).narrow(1, 1, 255), true);
+            CPU.gemm(0.75f, a, false, w, true, 0.25f, cCpu.narrow(0, 4, m).narrow(1, 1, 255));
+            check("smallM narrow m " + m, cRef, cGot, 257, 0.75f, 1f, 1f);
+            check("cpu narrow m " + m, cRef, cCpu, 257, 0.75f, 1f, 1f);
+        }
+        for (int m : new int[] {7, 17}) {
+            Tensor a = Check.randn(810 + m, 1f, 3, m, 100), w = Check.randn(811 + m, 1f, 70, 100);
+            Tensor cRef = Tensor.full(Float.NaN, 3, m, 70), cGot = Tensor.full(Float.NaN, 3, m, 70), cCpu = Tensor.full(Float.NaN, 3, m, 70);
+            REF.gemm(1f, a, false, w, true, 0f, cRef);
+            smallM(1f, a, w, 0f, cGot, true);
+            CPU.gemm(1f, a, false, w, true, 0f, cCpu);
+            check("smallM batched shared W m " + m, cRef, cGot, 100, 1f, 1f, 1f);
+            check("cpu batched shared W m " + m, cRef, cCpu, 100, 1f, 1f, 1f);
+        }
+    }
+
+    /** The small-M kernel and the dispatch to it give bit-identical results at 1, 2 and 3 threads. */
+    @Test
+    void smallMBitIdenticalAtAnyThreadCount() {
+        int saved = Parallel.threads();
+        int[][] shapes = {{17, 256, 256}, {81, 1000, 33}, {96, 257, 1000}, {7, 1000, 1000}, {1, 1000, 256}};
+        try {
+            long seed = 900;
+            for (int[] s : shapes) {
+                Tensor a = Check.randn(seed++, 1f, s[0], s[2]), w = Check.randn(seed++, 1f, s[1], s[2]);
+                Tensor c0 = Check.randn(seed++, 1f, s[0], s[1]);
+                Tensor firstK = null, firstC = null;
+                for (int threads : new int[] {1, 2, 3}) {
+                    Parallel.setThreads(threads);
+                    Tensor ck = REF.copy(c0), cc = REF.copy(c0);
+                    smallM(0.75f, a, w, 0.5f, ck, true);
+                    CPU.gemm(0.75f, a, false, w, true, 0.5f, cc);
+                    if (firstK == null) {
+                        firstK = ck;
+                        firstC = cc;
+                    } else {
+                        Check.identical("smallM threads " + threads + " " + Arrays.toString(s), firstK, ck);
+                        Check.identical("cpu x@W^T threads " + threads + " " + Arrays.toString(s), firstC, cc);
+                    }
+                }
+            }
+        } finally {
+            Parallel.setThreads(saved);
+        }
+    }
+
     @Test
     void badInputsNameTheShapes() {
         Tensor a = Tensor.zeros(4, 5), b = Tensor.zeros(6, 7), c = Tensor.zeros(4, 7);
