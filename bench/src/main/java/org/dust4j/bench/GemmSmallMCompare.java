@@ -11,7 +11,8 @@ import org.dust4j.tensor.Tensor;
  * Single-thread CPU-time comparison of the small-M {@code x @ W^T} path against the packed path (property
  * {@code dust4j.gemm.nosmallm}) in the same run, alternating samples. Prints per shape {@code M x N x K}: packed
  * GFLOP/s, small-M GFLOP/s and their ratio (best of the samples; the machine is shared, so numbers are noisy).
- * Arguments: shapes as {@code MxNxK}, or none for the DUST linears.
+ * Arguments: shapes as {@code MxNxK}, or none for the DUST linears. The small-M path is only taken up to its
+ * row limit: run with {@code -Ddust4j.gemm.smallm.maxm=96} to time it on more rows.
  */
 public final class GemmSmallMCompare {
     private GemmSmallMCompare() {}

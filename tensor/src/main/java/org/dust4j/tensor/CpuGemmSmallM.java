@@ -22,11 +22,13 @@ final class CpuGemmSmallM {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
     /**
-     * Largest M (rows per batch entry) taken by this path: measured faster than the packed path (single thread,
-     * GemmSmallMCompare) up to M = 8 (1.1-2.8x), slower from M = 12 (0.5-0.75x at 17..81 rows: the lane
-     * reductions and the A/W loads per fma cost more than packing W once).
+     * Largest M (rows per batch entry) taken by this path: measured faster than the packed path (single-thread
+     * CPU time, GemmSmallMCompare) up to M = 7 (1.2-3.2x: packing W then serves too few rows), about even at
+     * M = 8 (0.9-1.2x, the packed 8-row kernel is full from there), slower at 12..81 rows (0.43-0.79x: the lane
+     * reductions and the A and W loads per fma cost more than packing W once). {@code -Ddust4j.gemm.smallm.maxm}
+     * overrides it, for tuning only.
      */
-    static final int MAX_M = 8;
+    static final int MAX_M = Integer.getInteger("dust4j.gemm.smallm.maxm", 7);
     /** Output columns (W rows) per parallel task. */
     private static final int COLS_PER_TASK = 32;
     /** Lane-swap shuffles (lane i to i^h) and masks of the lanes with bit h set, h = 8, 4, 2, 1 (16-lane species only). */
