@@ -70,7 +70,7 @@ public final class TrainRun {
         n.put("dataset", data.toAbsolutePath().normalize().toString());
         n.put("steps", s.steps());
         n.put("batch_size", s.batchSize());
-        n.put("lr", s.lr());
+        n.put("lr", Double.parseDouble(Float.toString(s.lr())));
         n.put("seed", s.seed());
         return n;
     }
@@ -83,7 +83,7 @@ public final class TrainRun {
         Listener l = listener == null ? new Listener() {} : listener;
         spec.checkAgainst(cfg, "train");
         Path ckpt = out.resolve("checkpoint"), runJson = out.resolve("run.json"), metrics = out.resolve("metrics.jsonl");
-        ObjectNode settings = settingsJson(cfg, data, s);
+        ObjectNode settings = (ObjectNode) JSON.readTree(settingsJson(cfg, data, s).toString());   // node types as they read back
         if (resume) {
             if (!Files.isRegularFile(ckpt.resolve("trainer.json")) || !Files.isRegularFile(runJson))
                 throw new IllegalArgumentException("--resume: " + out + " holds no checkpoint (expected " + ckpt + "/trainer.json and " + runJson + ")");
