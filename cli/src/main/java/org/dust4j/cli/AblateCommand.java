@@ -85,7 +85,7 @@ public final class AblateCommand implements Callable<Integer> {
     static final ObjectMapper JSON = new ObjectMapper();
 
     /** One evaluated run. */
-    record Run(Variant variant, long seed, long params, double trainSeconds, int trainSteps, Evaluator.Result result, double evalSeconds) {}
+    record Run(Variant variant, long seed, long params, double trainSeconds, int trainSteps, double finalActionLoss, Evaluator.Result result, double evalSeconds) {}
 
     /** One sweep point over the dust seeds. */
     record Sweep(int q, int successes, int episodes, double evalSeconds, List<Double> perSeed) {}
@@ -199,7 +199,10 @@ public final class AblateCommand implements Callable<Integer> {
             err.printf(Locale.ROOT, "ablate eval %s seed %d q %d: %d/%d (%.1f s)%n", v.id(), seed, opts.q(), r.successes(), r.episodes(), evalSecs);
             err.flush();
         }
-        return new Run(v, seed, params, trainSecs, (int) (m[0].length == 0 ? 0 : m[0][m[0].length - 1]), r, evalSecs);
+        int n = m[0].length, tail = Math.max(1, n / 10);
+        double fal = 0;
+        for (int i = Math.max(0, n - tail); i < n; i++) fal += m[2][i] / Math.min(n, tail);
+        return new Run(v, seed, params, trainSecs, (int) (n == 0 ? 0 : m[0][n - 1]), fal, r, evalSecs);
     }
 
     static double lastElapsed(Path metrics) throws IOException {
@@ -211,15 +214,17 @@ public final class AblateCommand implements Callable<Integer> {
     static String markdown(Map<Variant, List<Run>> runs, List<Sweep> sweep, List<Task> ts, TrainRun.Settings s, List<Long> seeds) {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "Ablation: %d steps x batch %d, lr %s, seeds %s; success pooled over seeds with 95%% Wilson interval; "
-                + "mean +- sd of the per-seed rates.%n%n", s.steps(), s.batchSize(), s.lr(), seeds));
-        sb.append("| variant | params | train s/run | ");
+                + "mean +- sd of the per-seed rates; action loss = flow-matching action loss averaged over the last 10%% of training steps "
+                + "(mean over seeds).%n%n", s.steps(), s.batchSize(), s.lr(), seeds));
+        sb.append("| variant | params | train s/run | action loss | ");
         for (Task t : ts) sb.append(t.name()).append(" | ");
-        sb.append("overall | 95% CI | per-seed mean +- sd |\n|---|---:|---:|");
+        sb.append("overall | 95% CI | per-seed mean +- sd |\n|---|---:|---:|---:|");
         sb.append("---:|".repeat(ts.size())).append("---:|---|---|\n");
         for (var e : runs.entrySet()) {
             List<Run> rs = e.getValue();
             sb.append("| ").append(e.getKey().label()).append(" | ").append(rs.get(0).params()).append(" | ")
-                    .append(String.format(Locale.ROOT, "%.0f", rs.stream().mapToDouble(Run::trainSeconds).average().orElse(0))).append(" | ");
+                    .append(String.format(Locale.ROOT, "%.0f | %.3f", rs.stream().mapToDouble(Run::trainSeconds).average().orElse(0),
+                            rs.stream().mapToDouble(Run::finalActionLoss).average().orElse(0))).append(" | ");
             for (int i = 0; i < ts.size(); i++) {
                 int k = 0, n = 0;
                 for (Run r : rs) {
@@ -270,6 +275,7 @@ public final class AblateCommand implements Callable<Integer> {
                 n.put("params", r.params());
                 n.put("train_steps", r.trainSteps());
                 n.put("train_seconds", r.trainSeconds());
+                n.put("final_action_loss", r.finalActionLoss());
                 n.put("eval_seconds", r.evalSeconds());
                 n.put("successes", r.result().successes());
                 n.put("episodes", r.result().episodes());

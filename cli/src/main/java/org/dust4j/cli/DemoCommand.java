@@ -38,7 +38,7 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--models", paramLabel = "DIR", description = "Directory with demo-dust/ and demo-gr00t/ (default: models/ of the repository).")
     Path models;
 
-    @Option(names = "--tasks", defaultValue = "open_drawer,close_drawer,push_left,pick_red_green", paramLabel = "LIST",
+    @Option(names = "--tasks", defaultValue = "open_drawer,close_drawer,push_left", paramLabel = "LIST",
             description = "Evaluation tasks (default ${DEFAULT-VALUE}).")
     String tasks;
 

@@ -124,4 +124,12 @@ class TrainEvalCommandsTest {
         r = run("train", "--data", data.toString(), "--variant", "gr00t", "--out", runDir.toString(), "--steps", "3");
         assertOneLineError(r, runDir + " already exists and is not empty");
     }
+
+    @Test
+    void committedDemoConfigsAreTheBuiltInVariants() throws Exception {
+        for (org.dust4j.sim.train.Variant v : org.dust4j.sim.train.Variant.values()) {
+            Path f = Path.of("..", "configs", "demo-" + v.id() + ".json");
+            assertEquals(v.config().toJson(), org.dust4j.model.ModelConfig.read(f).toJson(), f.toString());
+        }
+    }
 }
