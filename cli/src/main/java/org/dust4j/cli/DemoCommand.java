@@ -45,7 +45,7 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--episodes-per-task", defaultValue = "12", paramLabel = "N", description = "Episodes per task for the head-to-head (default ${DEFAULT-VALUE}).")
     int episodes;
 
-    @Option(names = "--sweep-episodes-per-task", defaultValue = "6", paramLabel = "N", description = "Episodes per task for each sweep point (default ${DEFAULT-VALUE}).")
+    @Option(names = "--sweep-episodes-per-task", defaultValue = "8", paramLabel = "N", description = "Episodes per task for each sweep point: the first N layouts of the head-to-head (default ${DEFAULT-VALUE}).")
     int sweepEpisodes;
 
     @Option(names = "--seed", defaultValue = "2026", description = "Evaluation seed (default ${DEFAULT-VALUE}; layouts never seen in training).")
@@ -111,7 +111,7 @@ public final class DemoCommand implements Callable<Integer> {
         o.printf(Locale.ROOT, "%nDUST test-time scaling, N_A = 4 (%d episodes per task):%n%-6s %-24s %s%n", sweepEpisodes, "N_O", "success", "s/episode");
         for (int q : qs) {
             long s0 = System.nanoTime();
-            Evaluator.Result r = ClosedLoop.evaluate(dust, dustSim, new SamplerOptions(4, q, SamplerOptions.Variant.START), ts, sweepEpisodes, seed + 1,
+            Evaluator.Result r = ClosedLoop.evaluate(dust, dustSim, new SamplerOptions(4, q, SamplerOptions.Variant.START), ts, sweepEpisodes, seed,
                     execute, threads, null);
             double secs = (System.nanoTime() - s0) / 1e9;
             sweep.add(new int[] {4 * q, r.successes(), r.episodes()});
@@ -136,7 +136,7 @@ public final class DemoCommand implements Callable<Integer> {
 
     static void chart(Evaluator.Result rg, Evaluator.Result rd, List<int[]> sweep, Path png) throws IOException {
         System.setProperty("java.awt.headless", "true");
-        CategoryChart c = new CategoryChartBuilder().width(1000).height(500).title("dust4j demo: closed-loop success (95% Wilson)")
+        CategoryChart c = new CategoryChartBuilder().width(1200).height(500).title("dust4j demo: closed-loop success; right: DUST with N_A = 4, N_O = 4..64 (bars: 95% Wilson, larger side)")
                 .yAxisTitle("success rate").build();
         c.getStyler().setYAxisMin(0.0).setYAxisMax(1.0);
         List<String> xs = new ArrayList<>();
@@ -150,7 +150,7 @@ public final class DemoCommand implements Callable<Integer> {
         add(g, ge, rg.successes(), rg.episodes());
         add(d, de, rd.successes(), rd.episodes());
         for (int[] s : sweep) {
-            xs.add("DUST N_O=" + s[0]);
+            xs.add("N_O " + s[0]);
             g.add(0.0);
             ge.add(0.0);
             add(d, de, s[1], s[2]);
