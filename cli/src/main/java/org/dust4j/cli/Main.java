@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 /** The {@code dust4j} command line. Errors print one line; {@code --stacktrace} adds the trace. */
 @Command(name = "dust4j", mixinStandardHelpOptions = true, version = "dust4j 0.1.0-SNAPSHOT",
         description = "DUST world-model-augmented VLA policies in pure Java.",
-        subcommands = {Main.Demo.class, Main.Info.class, InspectCommand.class,
+        subcommands = {DemoCommand.class, Main.Info.class, TrainCommand.class, EvalCommand.class, AblateCommand.class, InspectCommand.class,
                 ModelCommands.Init.class, ModelCommands.Forward.class, ModelCommands.Loss.class, ModelCommands.Sample.class,
                 SimCommands.Datagen.class, SimCommands.SimEval.class, SimCommands.SimRender.class,
                 CommandLine.HelpCommand.class})
@@ -48,23 +48,6 @@ public final class Main implements Callable<Integer> {
             return 1;
         });
         return cl.execute(args);
-    }
-
-    @Command(name = "demo", mixinStandardHelpOptions = true,
-            description = "The main job: train DUST and the standard VLA head on simulated tasks and compare them closed-loop.")
-    static final class Demo implements Callable<Integer> {
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
-
-        @Override
-        public Integer call() {
-            PrintWriter err = spec.commandLine().getErr();
-            err.println("dust4j demo is not available yet. When it lands it will: generate expert demonstrations on the");
-            err.println("simulated tabletop tasks, train DUST and the GR00T-N1.5 head with the same budget, evaluate both");
-            err.println("closed-loop, sweep asynchronous sampling (N_O in 4/16/32/64), and print a table plus a PNG chart.");
-            err.println("Today the engine (tensor, autograd, AdamW) is built and tested: see ./dust4j info and ./dust4j test.");
-            return 2;
-        }
     }
 
     @Command(name = "info", mixinStandardHelpOptions = true, description = "Print the engine configuration: JDK, SIMD width, threads, backends.")

@@ -17,10 +17,10 @@ class MainTest {
     }
 
     @Test
-    void demoSaysWhatItWillDoAndFailsUntilItExists() {
-        Result r = run("demo");
-        assertEquals(2, r.code());
-        assertTrue(r.err().contains("not available yet"), r.err());
+    void demoWithoutCheckpointsFailsWithOneLine() {
+        Result r = run("demo", "--models", "no-such-models-dir");
+        assertEquals(1, r.code());
+        assertTrue(r.err().startsWith("dust4j: error: demo checkpoint no-such-models-dir/demo-dust is missing"), r.err());
     }
 
     @Test

@@ -24,6 +24,7 @@ public final class FlowNoise {
             return switch (c) {
                 case DustConfig d -> new Params(d.noiseBetaAlpha(), d.noiseBetaBeta(), d.noiseS(), d.decoupledNoise());
                 case Gr00tConfig g -> new Params(g.head().noiseBetaAlpha(), g.head().noiseBetaBeta(), g.head().noiseS(), false);
+                case FlareConfig f -> of(f.base());
             };
         }
     }

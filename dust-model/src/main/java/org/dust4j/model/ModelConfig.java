@@ -15,8 +15,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Collectors;
 
-/** A parsed and validated config.json: {@link DustConfig} ("dust") or {@link Gr00tConfig} ("gr00t_n1_5"). */
-public sealed interface ModelConfig permits DustConfig, Gr00tConfig {
+/**
+ * A parsed and validated config.json: {@link DustConfig} ("dust"), {@link Gr00tConfig} ("gr00t_n1_5") or
+ * {@link FlareConfig} ("gr00t_flare", the FLARE baseline).
+ */
+public sealed interface ModelConfig permits DustConfig, Gr00tConfig, FlareConfig {
 
     /** Snake-case keys, unknown keys fail (the gr00t records opt out), integers must be integers. */
     ObjectMapper JSON = JsonMapper.builder()
@@ -77,10 +80,11 @@ public sealed interface ModelConfig permits DustConfig, Gr00tConfig {
         if (mt == null || !mt.isTextual()) {
             throw new ConfigException("config: \"model_type\" is missing (expected \"dust\" or \"gr00t_n1_5\")");
         }
+        if ("gr00t_flare".equals(mt.asText())) return FlareConfig.parse((com.fasterxml.jackson.databind.node.ObjectNode) root);
         Class<? extends ModelConfig> cls = switch (mt.asText()) {
             case "dust" -> DustConfig.class;
             case "gr00t_n1_5" -> Gr00tConfig.class;
-            default -> throw new ConfigException("config: unknown model_type \"" + mt.asText() + "\" (expected \"dust\" or \"gr00t_n1_5\")");
+            default -> throw new ConfigException("config: unknown model_type \"" + mt.asText() + "\" (expected \"dust\", \"gr00t_n1_5\" or \"gr00t_flare\")");
         };
         try {
             return JSON.treeToValue(root, cls).validate();

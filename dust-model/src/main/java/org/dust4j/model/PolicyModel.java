@@ -23,7 +23,7 @@ import org.dust4j.weights.TensorSource;
  * input validation, and loading/saving of model directories (tensor names carry the {@code action_head.}
  * prefix in files and not in {@link #namedParameters()}).
  */
-public abstract sealed class PolicyModel extends Module permits DustModel, Gr00tModel {
+public abstract sealed class PolicyModel extends Module permits DustModel, Gr00tModel, FlareModel {
     /** The prefix of every action-head tensor name in a model file. */
     public static final String PREFIX = "action_head.";
 
@@ -86,6 +86,7 @@ public abstract sealed class PolicyModel extends Module permits DustModel, Gr00t
         return switch (config) {
             case DustConfig d -> new DustModel(d, init);
             case Gr00tConfig g -> new Gr00tModel(g, init);
+            case FlareConfig f -> new FlareModel(f, init);
         };
     }
 

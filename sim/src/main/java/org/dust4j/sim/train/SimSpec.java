@@ -1,0 +1,112 @@
+package org.dust4j.sim.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import org.dust4j.model.ModelConfig;
+import org.dust4j.sim.BatchSampler;
+import org.dust4j.sim.FrozenRandomEncoder;
+import org.dust4j.sim.Renderer;
+import org.dust4j.sim.World;
+
+/**
+ * How a policy sees the simulator: the frozen encoder's settings, the camera sizes and the model-side sizes
+ * (horizon, action/state padding, embodiment id). Stored as {@code sim.json} next to every trained model so
+ * evaluation rebuilds exactly the inputs the model was trained on.
+ */
+public record SimSpec(FrozenRandomEncoder.Config encoder, int topSize, int wristSize, int actionHorizon, int actionDim,
+                      int maxStateDim, int embodimentId) {
+    /** File name inside a model or run directory. */
+    public static final String FILE = "sim.json";
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    /** The spec for a model config trained with the given encoder and 64/32-pixel cameras. */
+    public static SimSpec of(ModelConfig c, FrozenRandomEncoder.Config enc) {
+        return new SimSpec(enc, 64, 32, c.horizon(), c.actionDimension(), c.stateDim(), 0);
+    }
+
+    /** The batch-sampler sizes. */
+    public BatchSampler.Spec samplerSpec() {
+        return new BatchSampler.Spec(actionHorizon, actionDim, maxStateDim, embodimentId);
+    }
+
+    /** A fresh encoder (deterministic from the settings). */
+    public FrozenRandomEncoder newEncoder() {
+        return new FrozenRandomEncoder(encoder, topSize, wristSize);
+    }
+
+    /** The cameras. */
+    public Renderer renderer() {
+        return new Renderer(topSize, wristSize);
+    }
+
+    /**
+     * Checks that this spec fits {@code c} (VL width, and for models with a future target its tokens/width);
+     * throws a one-line error naming both.
+     */
+    public SimSpec checkAgainst(ModelConfig c, String where) {
+        if (c.vlDim() != encoder.vlDim() || c.horizon() != actionHorizon || c.actionDimension() != actionDim || c.stateDim() != maxStateDim)
+            throw new IllegalArgumentException(where + ": model (vl dim " + c.vlDim() + ", horizon " + c.horizon() + ", action dim "
+                    + c.actionDimension() + ", state dim " + c.stateDim() + ") does not match the simulator settings (vl dim " + encoder.vlDim()
+                    + ", horizon " + actionHorizon + ", action dim " + actionDim + ", state dim " + maxStateDim + ")");
+        int[] fut = Variant.futureShape(c);
+        if (fut != null && (fut[0] != encoder.visionTokens() || fut[1] != encoder.visionDim()))
+            throw new IllegalArgumentException(where + ": model predicts " + fut[0] + " x " + fut[1] + " future tokens but the encoder gives "
+                    + encoder.visionTokens() + " x " + encoder.visionDim());
+        if (actionDim < World.ACTION_DIM || maxStateDim < World.STATE_DIM)
+            throw new IllegalArgumentException(where + ": action dim " + actionDim + " / state dim " + maxStateDim + " below the simulator's "
+                    + World.ACTION_DIM + " / " + World.STATE_DIM);
+        return this;
+    }
+
+    /** Writes {@code dir/sim.json} atomically. */
+    public void write(Path dir) throws IOException {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("format", "dust4j-sim-spec-v1");
+        ObjectNode e = n.putObject("encoder");
+        e.put("vl_dim", encoder.vlDim());
+        e.put("vision_dim", encoder.visionDim());
+        e.put("vision_tokens", encoder.visionTokens());
+        e.put("max_words", encoder.maxWords());
+        e.put("seed", encoder.seed());
+        n.put("top_size", topSize);
+        n.put("wrist_size", wristSize);
+        n.put("action_horizon", actionHorizon);
+        n.put("action_dim", actionDim);
+        n.put("max_state_dim", maxStateDim);
+        n.put("embodiment_id", embodimentId);
+        Path f = dir.resolve(FILE), tmp = dir.resolve(FILE + ".tmp");
+        Files.writeString(tmp, JSON.writeValueAsString(n) + "\n");
+        Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** Reads {@code sim.json} from {@code modelDir} or its parent (a run directory). */
+    public static SimSpec read(Path modelDir) throws IOException {
+        Path f = modelDir.resolve(FILE);
+        if (!Files.isRegularFile(f) && modelDir.toAbsolutePath().getParent() != null) f = modelDir.toAbsolutePath().getParent().resolve(FILE);
+        JsonNode n;
+        try {
+            n = JSON.readTree(Files.readString(f));
+        } catch (NoSuchFileException ex) {
+            throw new IllegalArgumentException(modelDir + ": no " + FILE + " here or in the parent directory (not a model written by dust4j train?)");
+        } catch (IOException ex) {
+            throw new IllegalArgumentException(f + ": not valid JSON (" + ex.getMessage().lines().findFirst().orElse("") + ")");
+        }
+        if (n == null || !"dust4j-sim-spec-v1".equals(n.path("format").asText()))
+            throw new IllegalArgumentException(f + ": not a dust4j sim spec (format must be dust4j-sim-spec-v1)");
+        JsonNode e = n.path("encoder");
+        try {
+            return new SimSpec(new FrozenRandomEncoder.Config(e.path("vl_dim").asInt(), e.path("vision_dim").asInt(), e.path("vision_tokens").asInt(),
+                    e.path("max_words").asInt(), e.path("seed").asLong()), n.path("top_size").asInt(), n.path("wrist_size").asInt(),
+                    n.path("action_horizon").asInt(), n.path("action_dim").asInt(), n.path("max_state_dim").asInt(), n.path("embodiment_id").asInt());
+        } catch (IllegalArgumentException ex) {
+            throw new IllegalArgumentException(f + ": " + ex.getMessage());
+        }
+    }
+}

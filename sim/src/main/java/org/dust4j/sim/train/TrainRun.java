@@ -1,0 +1,214 @@
+package org.dust4j.sim.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+import org.dust4j.model.ModelConfig;
+import org.dust4j.model.PolicyModel;
+import org.dust4j.model.Trainer;
+import org.dust4j.sim.BatchSampler;
+import org.dust4j.sim.DatasetReader;
+import org.dust4j.sim.VisionLanguageEncoder;
+import org.dust4j.tensor.Rng;
+
+/**
+ * One training run on a simulator dataset, laid out in a run directory:
+ * <pre>
+ *   run.json        settings (config, dataset, steps, batch, lr, seed): a resume must match them
+ *   sim.json        encoder and camera settings ({@link SimSpec})
+ *   checkpoint/     the latest resumable checkpoint (Trainer.save: model + AdamW state + step), replaced atomically
+ *   metrics.jsonl   one JSON line per optimizer step (loss, loss_action, loss_wm, lr, grad_norm, elapsed_s)
+ *   model/          the final model (config.json, model.safetensors, sim.json), written when training ends
+ * </pre>
+ * Batches are a pure function of (seed, step): the sampler of step s is seeded with {@code Rng.bits(seed', s)},
+ * so a resumed run sees the same data and noise as an uninterrupted one and ends with identical weights.
+ */
+public final class TrainRun {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Training settings. */
+    public record Settings(int steps, int batchSize, float lr, long seed, int checkpointEvery) {
+        public Settings {
+            if (steps < 1) throw new IllegalArgumentException("--steps must be >= 1, got " + steps);
+            if (batchSize < 1) throw new IllegalArgumentException("--batch-size must be >= 1, got " + batchSize);
+            if (!(lr > 0)) throw new IllegalArgumentException("--lr must be > 0, got " + lr);
+            if (checkpointEvery < 1) throw new IllegalArgumentException("--checkpoint-every must be >= 1, got " + checkpointEvery);
+        }
+    }
+
+    /** Progress callbacks (all optional). */
+    public interface Listener {
+        /** After each optimizer step; {@code stepsPerSecond} over the recent steps. */
+        default void onStep(Trainer.StepResult r, double stepsPerSecond) {}
+
+        /** After each checkpoint was written (metrics.jsonl is flushed up to {@code step}). */
+        default void onCheckpoint(long step) {}
+    }
+
+    /** What a run did. */
+    public record Summary(Path modelDir, long steps, long resumedFrom, double seconds, long parameters, double finalLoss) {}
+
+    private TrainRun() {}
+
+    /** The settings document stored in run.json. */
+    static ObjectNode settingsJson(ModelConfig cfg, Path data, Settings s) throws IOException {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("format", "dust4j-train-run-v1");
+        n.set("config", JSON.readTree(cfg.toJson()));
+        n.put("dataset", data.toAbsolutePath().normalize().toString());
+        n.put("steps", s.steps());
+        n.put("batch_size", s.batchSize());
+        n.put("lr", Double.parseDouble(Float.toString(s.lr())));
+        n.put("seed", s.seed());
+        return n;
+    }
+
+    /**
+     * Trains (or, with {@code resume}, continues) the run in {@code out}. A fresh run refuses an existing
+     * non-empty {@code out}; a resume refuses a run whose settings differ.
+     */
+    public static Summary run(Path data, ModelConfig cfg, SimSpec spec, Settings s, Path out, boolean resume, Listener listener) throws IOException {
+        Listener l = listener == null ? new Listener() {} : listener;
+        spec.checkAgainst(cfg, "train");
+        Path ckpt = out.resolve("checkpoint"), runJson = out.resolve("run.json"), metrics = out.resolve("metrics.jsonl");
+        ObjectNode settings = (ObjectNode) JSON.readTree(settingsJson(cfg, data, s).toString());   // node types as they read back
+        if (resume) {
+            if (!Files.isRegularFile(ckpt.resolve("trainer.json")) || !Files.isRegularFile(runJson))
+                throw new IllegalArgumentException("--resume: " + out + " holds no checkpoint (expected " + ckpt + "/trainer.json and " + runJson + ")");
+            JsonNode old = JSON.readTree(Files.readString(runJson));
+            String diff = firstDifference(old, settings);
+            if (diff != null) throw new IllegalArgumentException("--resume: the checkpoint in " + out + " was made with other settings (" + diff + ")");
+        } else if (Files.exists(out) && (!Files.isDirectory(out) || hasEntries(out))) {
+            throw new IllegalArgumentException(out + " already exists and is not empty (use --resume to continue it, or another --out)");
+        }
+        try (DatasetReader reader = DatasetReader.open(data)) {
+            if (reader.actionFree()) throw new IllegalArgumentException("dataset " + data + " is action-free (video only); train needs actions");
+            if (reader.topSize() != spec.topSize() || reader.wristSize() != spec.wristSize())
+                throw new IllegalArgumentException("dataset " + data + " has " + reader.topSize() + "/" + reader.wristSize() + " px images, the encoder expects "
+                        + spec.topSize() + "/" + spec.wristSize());
+            Trainer trainer;
+            long resumedFrom = 0;
+            double elapsedBefore = 0;
+            if (resume) {
+                trainer = Trainer.resume(ckpt);
+                if (!trainer.model().config().toJson().equals(cfg.toJson()))
+                    throw new IllegalArgumentException("--resume: the checkpoint in " + ckpt + " is for another model config");
+                resumedFrom = trainer.step();
+                elapsedBefore = truncateMetrics(metrics, resumedFrom);
+            } else {
+                Files.createDirectories(out);
+                Files.writeString(runJson, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(settings) + "\n");
+                spec.write(out);
+                PolicyModel m = PolicyModel.create(cfg, s.seed());
+                m.zeroAdaLn();
+                trainer = new Trainer(m, s.seed(), Trainer.Options.defaults(s.steps(), s.seed()).withLr(s.lr()));
+                Files.deleteIfExists(metrics);
+            }
+            VisionLanguageEncoder enc = spec.newEncoder();
+            BatchSampler.Spec bs = spec.samplerSpec();
+            long dataSeed = Rng.bits(s.seed(), 0x5EEDL);
+            Trainer.Data d = (step, micro) -> new BatchSampler(reader, bs, enc, Rng.bits(dataSeed, step)).next(s.batchSize()).asMap();
+            long t0 = System.nanoTime();
+            double lastLoss = Double.NaN;
+            long[] window = new long[16];
+            int wn = 0;
+            try (BufferedWriter w = Files.newBufferedWriter(metrics, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+                while (trainer.step() < s.steps()) {
+                    Trainer.StepResult r = trainer.trainStep(d);
+                    long now = System.nanoTime();
+                    window[wn++ % window.length] = now;
+                    int k = Math.min(wn, window.length);
+                    long first = k < window.length ? t0 : window[wn % window.length];
+                    double sps = (k < window.length ? k : k - 1) / Math.max(1e-9, (now - first) / 1e9);
+                    double elapsed = elapsedBefore + (now - t0) / 1e9;
+                    lastLoss = r.loss();
+                    w.write(String.format(Locale.ROOT, "{\"step\":%d,\"loss\":%.6g,\"loss_action\":%.6g,\"loss_wm\":%.6g,\"lr\":%.6g,\"grad_norm\":%.6g,\"elapsed_s\":%.3f}%n",
+                            r.step(), r.loss(), r.lossAction(), r.lossWm(), r.lr(), r.gradNorm(), elapsed));
+                    l.onStep(r, sps);
+                    if (r.step() % s.checkpointEvery() == 0 || r.step() == s.steps()) {
+                        w.flush();
+                        trainer.save(ckpt);
+                        l.onCheckpoint(r.step());
+                    }
+                }
+            }
+            Path model = out.resolve("model");
+            Path tmp = out.resolve("model.tmp-" + System.nanoTime());
+            trainer.model().save(tmp);
+            spec.write(tmp);
+            if (Files.exists(model)) deleteTree(model);
+            Files.move(tmp, model, StandardCopyOption.ATOMIC_MOVE);
+            long params = trainer.model().parameters().stream().mapToLong(p -> p.value().numel()).sum();
+            return new Summary(model, trainer.step(), resumedFrom, elapsedBefore + (System.nanoTime() - t0) / 1e9, params, lastLoss);
+        }
+    }
+
+    /** Keeps the metrics lines with step <= {@code step}; returns the elapsed_s of the last kept line. */
+    static double truncateMetrics(Path metrics, long step) throws IOException {
+        if (!Files.exists(metrics)) return 0;
+        List<String> keep = new ArrayList<>();
+        double elapsed = 0;
+        for (String line : Files.readAllLines(metrics)) {
+            if (line.isBlank()) continue;
+            JsonNode n;
+            try {
+                n = JSON.readTree(line);
+            } catch (IOException e) {
+                break;                      // a torn last line
+            }
+            if (n.path("step").asLong() > step) break;
+            keep.add(line);
+            elapsed = n.path("elapsed_s").asDouble();
+        }
+        Path tmp = metrics.resolveSibling(metrics.getFileName() + ".tmp");
+        Files.write(tmp, keep);
+        Files.move(tmp, metrics, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        return elapsed;
+    }
+
+    /** Reads metrics.jsonl as parallel arrays {steps, loss, loss_action, loss_wm}. */
+    public static double[][] readMetrics(Path metrics) throws IOException {
+        List<double[]> rows = new ArrayList<>();
+        for (String line : Files.readAllLines(metrics)) {
+            if (line.isBlank()) continue;
+            JsonNode n = JSON.readTree(line);
+            rows.add(new double[] {n.path("step").asDouble(), n.path("loss").asDouble(), n.path("loss_action").asDouble(), n.path("loss_wm").asDouble()});
+        }
+        double[][] out = new double[4][rows.size()];
+        for (int i = 0; i < rows.size(); i++) for (int c = 0; c < 4; c++) out[c][i] = rows.get(i)[c];
+        return out;
+    }
+
+    private static String firstDifference(JsonNode old, JsonNode now) {
+        for (String k : new String[] {"config", "dataset", "steps", "batch_size", "lr", "seed"}) {
+            if (!old.path(k).equals(now.path(k))) {
+                return k.equals("config") ? "model config differs" : k + " " + old.path(k) + " vs " + now.path(k);
+            }
+        }
+        return null;
+    }
+
+    private static boolean hasEntries(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.findAny().isPresent();
+        }
+    }
+
+    static void deleteTree(Path p) throws IOException {
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(q);
+        }
+    }
+}
