@@ -75,25 +75,9 @@ final class CpuIndex {
     }
 
     static Tensor concat(List<Tensor> parts, int axis) {
-        if (parts.isEmpty()) throw new IllegalArgumentException("concat: no tensors");
+        int[] os = Shape.concat(parts, axis);
         Tensor first = parts.get(0);
         int a = Shape.axis("concat", axis, first.rank());
-        int total = 0;
-        for (Tensor t : parts) {
-            if (t.rank() != first.rank() || t.dtype() != first.dtype()) {
-                throw new IllegalArgumentException("concat: " + Shape.str(t.shape()) + " " + t.dtype() + " does not match "
-                        + Shape.str(first.shape()) + " " + first.dtype());
-            }
-            for (int i = 0; i < t.rank(); i++) {
-                if (i != a && t.size(i) != first.size(i)) {
-                    throw new IllegalArgumentException("concat: shapes " + Shape.str(first.shape()) + " and " + Shape.str(t.shape())
-                            + " differ outside axis " + a);
-                }
-            }
-            total += t.size(a);
-        }
-        int[] os = first.shape();
-        os[a] = total;
         Tensor out = Tensor.zeros(first.dtype(), os);
         int outer = 1, inner = 1;
         for (int i = 0; i < a; i++) outer *= os[i];
@@ -103,7 +87,7 @@ final class CpuIndex {
         for (Tensor t : parts) {
             Object src = array(t.storage());
             if (src != null && t.isContiguous() && t.numel() > 0) {   // block copies: one per outer index
-                int w = t.size(a) * inner, rowOut = total * inner, dstAt = at * inner, so = t.offset();
+                int w = t.size(a) * inner, rowOut = os[a] * inner, dstAt = at * inner, so = t.offset();
                 Parallel.forRange(outer, Math.max(1, BLOCK / w), (from, to) -> {
                     for (int o = from; o < to; o++) System.arraycopy(src, so + o * w, dst, o * rowOut + dstAt, w);
                 });

@@ -1,6 +1,7 @@
 package org.dust4j.tensor;
 
 import java.util.Arrays;
+import java.util.List;
 
 /** Static helpers for {@code int[]} shapes: element counts, broadcasting, printing. */
 public final class Shape {
@@ -62,5 +63,32 @@ public final class Shape {
             throw new IllegalArgumentException(op + ": axis " + axis + " out of range for rank " + rank);
         }
         return a;
+    }
+
+    /**
+     * The output shape of concatenating {@code parts} along {@code axis}, or an error naming the shapes that do not fit:
+     * every part must have the first part's rank and dtype and equal sizes outside the axis.
+     */
+    public static int[] concat(List<Tensor> parts, int axis) {
+        if (parts.isEmpty()) throw new IllegalArgumentException("concat: no tensors");
+        Tensor first = parts.get(0);
+        int a = axis("concat", axis, first.rank());
+        int total = 0;
+        for (Tensor t : parts) {
+            if (t.rank() != first.rank() || t.dtype() != first.dtype()) {
+                throw new IllegalArgumentException("concat: " + str(t.shape()) + " " + t.dtype() + " does not match "
+                        + str(first.shape()) + " " + first.dtype());
+            }
+            for (int i = 0; i < t.rank(); i++) {
+                if (i != a && t.size(i) != first.size(i)) {
+                    throw new IllegalArgumentException("concat: shapes " + str(first.shape()) + " and " + str(t.shape())
+                            + " differ outside axis " + a);
+                }
+            }
+            total += t.size(a);
+        }
+        int[] os = first.shape();
+        os[a] = total;
+        return os;
     }
 }

@@ -771,25 +771,9 @@ public final class CudaBackend implements Backend, FusedOps, AutoCloseable {
 
     @Override
     public Tensor concat(List<Tensor> parts, int axis) {
-        if (parts.isEmpty()) throw new IllegalArgumentException("concat: no tensors");
+        int[] os = Shape.concat(parts, axis);
         Tensor first = parts.get(0);
         int a = Shape.axis("concat", axis, first.rank());
-        int total = 0;
-        for (Tensor t : parts) {
-            if (t.rank() != first.rank() || t.dtype() != first.dtype()) {
-                throw new IllegalArgumentException("concat: " + Shape.str(t.shape()) + " " + t.dtype() + " does not match " + Shape.str(first.shape())
-                        + " " + first.dtype());
-            }
-            for (int i = 0; i < t.rank(); i++) {
-                if (i != a && t.size(i) != first.size(i)) {
-                    throw new IllegalArgumentException("concat: shapes " + Shape.str(first.shape()) + " and " + Shape.str(t.shape())
-                            + " differ outside axis " + a);
-                }
-            }
-            total += t.size(a);
-        }
-        int[] os = first.shape();
-        os[a] = total;
         Tensor out = empty(first.dtype(), os);
         int at = 0;
         for (Tensor t : parts) {
