@@ -24,7 +24,7 @@ import picocli.CommandLine.Option;
 /** {@code dust4j eval}: closed-loop evaluation of a trained model. */
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = "Closed-loop evaluation of a trained model (a model/ directory from 'dust4j train') on the simulated tasks with action "
-                + "chunking: execute K of the Ta sampled actions, then replan. Prints the success rate per task and overall with 95% Wilson "
+                + "chunking: execute K of the Ta sampled actions, then replan. Prints the success rate per task and overall with 95%% Wilson "
                 + "intervals; the same model, options and --seed give the same result.")
 public final class EvalCommand implements Callable<Integer> {
     @CommandLine.Spec

@@ -51,7 +51,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "32", description = "Batch size (default ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--lr", defaultValue = "1e-3", description = "Peak learning rate, cosine schedule with 5% warm-up (default ${DEFAULT-VALUE}).")
+    @Option(names = "--lr", defaultValue = "1e-3", description = "Peak learning rate, cosine schedule with 5%% warm-up (default ${DEFAULT-VALUE}).")
     float lr;
 
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the initialisation, data order and noise (default ${DEFAULT-VALUE}).")

@@ -45,6 +45,12 @@ class MainTest {
         Result r;
         try {
             r = run("--help");
+            // every subcommand's own help too: descriptions are formatted only when shown
+            for (String c : new String[] {"demo", "info", "inspect", "init", "forward", "loss", "sample", "datagen", "sim-eval",
+                    "sim-render", "train", "eval", "ablate"}) {
+                Result sub = run(c, "--help");
+                assertEquals(0, sub.code(), c + " --help: " + sub.err());
+            }
         } finally {
             System.setErr(old);
         }
