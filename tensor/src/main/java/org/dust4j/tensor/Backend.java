@@ -132,8 +132,21 @@ public interface Backend {
     /** Adds rows of {@code src} [..., D] into a fresh [numRows, D] at {@code indices}: the gradient of embedding. */
     Tensor scatterAddRows(Tensor src, Tensor indices, int numRows);
 
-    /** Concatenation along an axis; all other dims must match. */
-    Tensor concat(List<Tensor> parts, int axis);
+    /**
+     * Concatenation along an axis; all other dims must match ({@link Shape#concat}). The default copies each part
+     * into its slice of a fresh tensor with {@link #copyInto}; backends override it where block copies pay.
+     */
+    default Tensor concat(List<Tensor> parts, int axis) {
+        int[] os = Shape.concat(parts, axis);
+        int a = Shape.axis("concat", axis, os.length);
+        Tensor out = zeros(parts.get(0).dtype(), os);
+        int at = 0;
+        for (Tensor t : parts) {
+            copyInto(t, out.narrow(a, at, t.size(a)));
+            at += t.size(a);
+        }
+        return out;
+    }
 
     // ------------------------------------------------------------ optimiser
 

@@ -1,7 +1,6 @@
 package org.dust4j.tensor;
 
 import java.util.Arrays;
-import java.util.List;
 
 /**
  * The scalar oracle: every op written the plainest way, on logical row-major float copies of its
@@ -603,20 +602,6 @@ public class ReferenceBackend implements Backend {
             for (int c = 0; c < d; c++) out[(int) idx[r] * d + c] += s[r * d + c];
         }
         return Tensor.of(toFloat(out), numRows, d);
-    }
-
-    @Override
-    public Tensor concat(List<Tensor> parts, int axis) {
-        int[] os = Shape.concat(parts, axis);
-        Tensor first = parts.get(0);
-        int a = Shape.axis("concat", axis, first.rank());
-        Tensor out = zeros(first.dtype(), os);
-        int at = 0;
-        for (Tensor t : parts) {
-            copyInto(t, out.narrow(a, at, t.size(a)));
-            at += t.size(a);
-        }
-        return out;
     }
 
     // ------------------------------------------------------------ optimiser

@@ -769,20 +769,6 @@ public final class CudaBackend implements Backend, FusedOps, AutoCloseable {
         return out;
     }
 
-    @Override
-    public Tensor concat(List<Tensor> parts, int axis) {
-        int[] os = Shape.concat(parts, axis);
-        Tensor first = parts.get(0);
-        int a = Shape.axis("concat", axis, first.rank());
-        Tensor out = empty(first.dtype(), os);
-        int at = 0;
-        for (Tensor t : parts) {
-            copyInto(t, out.narrow(a, at, t.size(a)));
-            at += t.size(a);
-        }
-        return out;
-    }
-
     // ------------------------------------------------------------ optimiser
 
     static void checkAdamw(Tensor param, Tensor grad, Tensor m, Tensor v) {
