@@ -2,7 +2,9 @@
 //
 // Launch shape: one block of 256 threads per row, grid = rows (LaunchGeometry.rows). Rows are dense
 // (row stride = d). F32 and BF16 storage, F32 math. The forward uses an online max/sum per thread,
-// merged across the block, then one write pass.
+// merged across the block, then one write pass. -inf entries contribute 0 (a thread whose elements are all
+// -inf contributes nothing); a row that is -inf everywhere gives NaN everywhere (exp(-inf - -inf)), as
+// torch.softmax and the reference do; NaN anywhere in a row makes the row NaN.
 // CPU references: ReferenceBackend.softmax and ReferenceBackend.softmaxBackward.
 #include "common.cuh"
 
@@ -14,11 +16,11 @@ __device__ void softmax_row(const T* __restrict__ x, T* __restrict__ y, int d) {
     float m = -INFINITY, s = 0.f;
     for (int i = threadIdx.x; i < d; i += blockDim.x) {
         float v = to_f(row[i]);
-        if (v > m) { s = s * expf(m - v) + 1.f; m = v; }   // expf(-inf) = 0 on the first element
-        else s += expf(v - m);
+        if (v > m) { s = s * expf(m - v) + 1.f; m = v; }   // expf(-inf) = 0 on the first finite element
+        else if (v != -INFINITY) s += expf(v - m);         // -inf adds 0 (and -inf - -inf would be NaN)
     }
     float gm = block_max(m, scratch);
-    float part = m == -INFINITY ? 0.f : s * expf(m - gm);
+    float part = s == 0.f ? 0.f : s * expf(m - gm);       // s == 0: no finite element; NaN in s stays NaN
     float total = block_sum(part, scratch);
     float inv = 1.f / total;
     for (int i = threadIdx.x; i < d; i += blockDim.x) out[i] = from_f<T>(expf(to_f(row[i]) - gm) * inv);

@@ -158,6 +158,16 @@ class CudaKernelsGpuTest {
         }
     }
 
+    /** Rows longer than one block (256 threads) with -inf entries: partial rows exact, all -inf rows NaN (torch). */
+    @Test
+    void softmaxRowsWithMinusInfinity() {
+        for (int d : new int[] {255, 257, 300, 1000, 4099}) {
+            Tensor x = SoftmaxRowTest.minusInfRows(d);
+            // float sums of <= 4099 terms against a double oracle: rtol 1e-5 (as softmaxAndNorms)
+            TestData.close("softmax -inf d=" + d, R.softmax(x), host(cb.softmax(x)), 1e-7, 1e-5);
+        }
+    }
+
     @Test
     void attentionForwardAndBackward() {
         long seed = 60;
