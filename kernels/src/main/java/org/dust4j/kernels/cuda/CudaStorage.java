@@ -1,17 +1,15 @@
 package org.dust4j.kernels.cuda;
 
-import java.lang.ref.Cleaner;
 import org.dust4j.tensor.DType;
 import org.dust4j.tensor.Device;
 import org.dust4j.tensor.Storage;
 
 /**
- * Device memory behind CUDA tensors: a block of the {@link CachingAllocator}, returned to its cache when the
- * storage becomes unreachable (a {@link Cleaner}; no CUDA call happens on the cleaner thread).
+ * Device memory behind CUDA tensors: a block of the {@link CachingAllocator} owned by this storage, returned to its
+ * cache when the storage becomes unreachable (the allocator drains its reference queue on every allocation, and
+ * collects garbage before it reports the device full).
  */
 public final class CudaStorage implements Storage {
-    private static final Cleaner CLEANER = Cleaner.create();
-
     private final DType dtype;
     private final Device device;
     private final long capacity;
@@ -21,9 +19,7 @@ public final class CudaStorage implements Storage {
         this.dtype = dtype;
         this.device = device;
         this.capacity = capacity;
-        this.address = allocator.allocate(Math.max(1, capacity) * dtype.byteSize());
-        long a = address;
-        CLEANER.register(this, () -> allocator.release(a));
+        this.address = allocator.allocate(Math.max(1, capacity) * dtype.byteSize(), this);
     }
 
     @Override

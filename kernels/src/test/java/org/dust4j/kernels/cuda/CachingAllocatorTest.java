@@ -15,11 +15,16 @@ import org.junit.jupiter.api.Test;
 class CachingAllocatorTest {
     static final class Fake implements CachingAllocator.Raw {
         long next = 4096, limit = Long.MAX_VALUE, used;
+        int failNext;                        // injected failures: the next n mallocs fail whatever the space
         final Set<Long> live = new HashSet<>();
         final List<Long> sizes = new ArrayList<>();
         final java.util.Map<Long, Long> size = new java.util.HashMap<>();
 
         public long malloc(long bytes) {
+            if (failNext > 0) {
+                failNext--;
+                throw new CudaException.OutOfMemory("injected failure");
+            }
             if (used + bytes > limit) throw new CudaException.OutOfMemory("fake device full");
             long a = next;
             next += bytes;
@@ -68,6 +73,61 @@ class CachingAllocatorTest {
         assertTrue(f.live.contains(b));
         assertEquals(1, f.live.size());
         assertThrows(CudaException.OutOfMemory.class, () -> c.allocate(3000));
+    }
+
+    /** Counts the collections the allocator asks for (a real System.gc()). */
+    static final class CountingGc implements Runnable {
+        int runs;
+
+        public void run() {
+            runs++;
+            System.gc();
+        }
+    }
+
+    @Test
+    void anInjectedFailureFreesTheCacheCollectsAndRetriesOnce() {
+        Fake f = new Fake();
+        CountingGc gc = new CountingGc();
+        CachingAllocator c = new CachingAllocator(f, gc, 2000);
+        c.release(c.allocate(3000));
+        assertEquals(3072, c.cachedBytes());
+        f.failNext = 1;
+        long b = c.allocate(2000);
+        assertEquals(1, gc.runs, "one collection before the retry");
+        assertEquals(0, c.cachedBytes(), "cached blocks were freed");
+        assertEquals(java.util.Set.of(b), f.live);
+        f.failNext = 2;                      // the retry fails too: out of memory, no third attempt
+        var e = assertThrows(CudaException.OutOfMemory.class, () -> c.allocate(100));
+        assertEquals(0, f.failNext, "exactly one retry");
+        assertEquals(2, gc.runs);
+        assertTrue(e.getMessage().startsWith("CUDA out of memory: requested 512 bytes; pool: 2048 bytes live in 1 blocks, 0 bytes cached"),
+                e.getMessage());
+        assertTrue(!e.getMessage().contains("\n"), "one line");
+    }
+
+    static long allocateForGarbage(CachingAllocator c, long bytes) {
+        return c.allocate(bytes, new Object());   // the owner is unreachable as soon as this returns
+    }
+
+    @Test
+    void blocksOfUnreachableOwnersAreReclaimedWhenTheDeviceIsFull() {
+        Fake f = new Fake();
+        f.limit = 4096;
+        CountingGc gc = new CountingGc();
+        CachingAllocator c = new CachingAllocator(f, gc, 5000);
+        long dead = allocateForGarbage(c, 3000);
+        Object keep = new Object();
+        long b = c.allocate(2000, keep);     // device full: the dead owner's 3072 bytes come back after a GC
+        assertEquals(1, gc.runs);
+        assertTrue(!f.live.contains(dead), "the dead owner's block was freed on the device");
+        assertTrue(f.live.contains(b));
+        assertTrue(c.stats().contains("1 blocks reclaimed from dead tensors"), c.stats());
+        // a live owner is never reclaimed: the next request that does not fit is out of memory, one line with the pool
+        var e = assertThrows(CudaException.OutOfMemory.class, () -> c.allocate(3000, new Object()));
+        assertTrue(e.getMessage().contains("requested 3072 bytes") && e.getMessage().contains("2048 bytes live in 1 blocks"), e.getMessage());
+        assertTrue(f.live.contains(b));
+        java.lang.ref.Reference.reachabilityFence(keep);
     }
 
     @Test
