@@ -11,12 +11,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * cuBLAS bound with {@code java.lang.foreign}: {@code cublasGemmEx} and {@code cublasGemmStridedBatchedEx} for F32
  * and BF16 operands with F32 accumulation (TF32 tensor cores as an option). JCublas 12.6 links libcublas.so.12,
  * which CUDA 13 installations lack, so the library is opened here by name: {@code libcublas.so.13}, else
- * {@code libcublas.so.12}, through the dynamic loader and then the usual CUDA directories. When none is found,
+ * {@code libcublas.so.12}, through the dynamic loader, then the CUDA install folders and the NVIDIA wheels of
+ * PyTorch's Python packages ({@link #searchDirs(Map, Path, List)}). When none is found,
  * {@link #load} throws {@link Unavailable} naming everything it tried; the backend then uses the gemm.cu kernel.
  */
 public final class Cublas implements AutoCloseable {
@@ -67,15 +69,60 @@ public final class Cublas implements AutoCloseable {
 
     /** Candidate paths tried after the plain library names. */
     static List<Path> searchDirs() {
+        return searchDirs(System.getenv(), Path.of(System.getProperty("user.home", "/root")), List.of(Path.of("/usr"), Path.of("/usr/local"), Path.of("/opt")));
+    }
+
+    /** Library folders of pip's NVIDIA wheels (CUDA 13: nvidia/cu13/lib; CUDA 12: nvidia/cublas/lib) and of torch. */
+    static final List<String> PYTHON_LIB_DIRS = List.of("nvidia/cu13/lib", "nvidia/cublas/lib", "nvidia/cu12/lib", "torch/lib");
+
+    /**
+     * In order: the folders in DUST4J_CUBLAS (path-separated), CUDA_HOME / CUDA_PATH, the usual CUDA install folders,
+     * the system library folder, then the NVIDIA wheel folders of every Python found under the prefixes
+     * {@code roots}, {@code home/.local}, VIRTUAL_ENV, CONDA_PREFIX and each folder under the roots (lib/python3.X/site-packages
+     * and dist-packages, as PyTorch installs libcublas.so.13 there); those last only when
+     * they exist.
+     */
+    static List<Path> searchDirs(Map<String, String> env, Path home, List<Path> roots) {
         List<Path> dirs = new ArrayList<>();
-        for (String env : new String[] {"CUDA_HOME", "CUDA_PATH"}) {
-            String v = System.getenv(env);
+        String own = env.get("DUST4J_CUBLAS");
+        if (own != null) {
+            for (String d : own.split(java.io.File.pathSeparator)) if (!d.isBlank()) dirs.add(Path.of(d));
+        }
+        for (String e : new String[] {"CUDA_HOME", "CUDA_PATH"}) {
+            String v = env.get(e);
             if (v != null) dirs.add(Path.of(v, "lib64"));
         }
         dirs.add(Path.of("/usr/local/cuda/lib64"));
         for (String v : new String[] {"13.0", "13.1", "13.2", "12.9", "12.8", "12.6", "12.4"}) dirs.add(Path.of("/usr/local/cuda-" + v, "lib64"));
         dirs.add(Path.of("/usr/lib/x86_64-linux-gnu"));
+        List<Path> prefixes = new ArrayList<>(roots);
+        prefixes.add(home.resolve(".local"));
+        for (String e : new String[] {"VIRTUAL_ENV", "CONDA_PREFIX"}) if (env.get(e) != null) prefixes.add(Path.of(env.get(e)));
+        for (Path r : roots) prefixes.addAll(children(r));               // /opt/conda, /opt/venv, ...
+        for (Path prefix : prefixes) {
+            for (String lib : new String[] {"lib", "lib64"}) {
+                for (Path py : children(prefix.resolve(lib))) {
+                    if (!py.getFileName().toString().startsWith("python3")) continue;
+                    for (String pk : new String[] {"site-packages", "dist-packages"}) {
+                        for (String rel : PYTHON_LIB_DIRS) {
+                            Path d = py.resolve(pk).resolve(rel);
+                            if (Files.isDirectory(d) && !dirs.contains(d)) dirs.add(d);
+                        }
+                    }
+                }
+            }
+        }
         return dirs;
+    }
+
+    /** The sub-folders of {@code dir} in name order (none when it is missing or unreadable). */
+    private static List<Path> children(Path dir) {
+        if (!Files.isDirectory(dir)) return List.of();
+        try (var s = Files.list(dir)) {
+            return s.filter(Files::isDirectory).sorted().toList();
+        } catch (java.io.IOException | SecurityException e) {
+            return List.of();
+        }
     }
 
     /** Opens the first libcublas found, creates a handle; {@link Unavailable} with every attempt when none loads. */
@@ -98,7 +145,7 @@ public final class Cublas implements AutoCloseable {
             }
         }
         throw new Unavailable("cuBLAS unavailable: no libcublas.so.13 or libcublas.so.12 could be opened; tried " + String.join(", ", tried)
-                + " and the directories " + searchDirs() + " (install the CUDA cuBLAS library or set CUDA_HOME)");
+                + " and the directories " + searchDirs() + " (install the CUDA cuBLAS library, set CUDA_HOME, or name its folder in DUST4J_CUBLAS)");
     }
 
     /** The library file that was opened. */
