@@ -1,8 +1,10 @@
 // common.cuh: helpers shared by every dust4j kernel file (not compiled on its own).
 //
 // - StridedMap: a logical row-major index -> storage offset map for up to 8 dims. Passed BY VALUE
-//   as a kernel parameter; its byte layout (112 bytes, 8-byte aligned) is mirrored by the Java
-//   class org.dust4j.kernels.cuda.StridedMap and checked against the PTX by KernelAbiTest.
+//   as a kernel parameter; its byte layout (176 bytes, 8-byte aligned) is mirrored by the Java
+//   class org.dust4j.kernels.cuda.StridedMap and checked against the PTX (PtxManifestTest, DryGpu).
+//   Each dim carries a precomputed 32-bit divisor (magic, shift), so indices below 2^31 are split
+//   into coordinates with a multiply-high, an add and a shift per dim instead of a 64-bit division.
 // - Storage types: float and __nv_bfloat16 (BF16). Everything accumulates in float.
 // - Warp/block reductions with a fixed order (deterministic for a fixed launch shape).
 #pragma once
@@ -20,12 +22,32 @@ struct StridedMap {
     int pad_;                         // keeps offset 8-byte aligned
     long long offset;                 // element offset of logical index 0
     int shape[DUST_MAX_DIMS];         // logical sizes, outermost first
+    unsigned int magic[DUST_MAX_DIMS];  // fast_div constants of shape[d] (StridedMap.magic on the host)
+    unsigned int shift[DUST_MAX_DIMS];
     long long stride[DUST_MAX_DIMS];  // element strides (0 for broadcast dims)
 };
 
-// Storage offset of logical (row-major) element i.
+// n / d for 0 <= n < 2^31 and 1 <= d < 2^31, with shift = ceil(log2 d), magic = floor(2^32 (2^shift - d) / d) + 1
+// (umulhi(n, magic) < n, so the 32-bit sum cannot wrap below 2^31). Emulated and checked exhaustively on ranges
+// by StridedMapTest.
+__device__ __forceinline__ unsigned int fast_div(unsigned int n, unsigned int magic, unsigned int shift) {
+    return (__umulhi(n, magic) + n) >> shift;
+}
+
+// Storage offset of logical (row-major) element i: 32-bit divmods below 2^31 (every index of a tensor with
+// fewer than 2^31 elements; the branch is uniform across a warp but for the one warp at the boundary),
+// 64-bit division above.
 __device__ __forceinline__ long long map_offset(const StridedMap& m, long long i) {
     long long off = m.offset;
+    if (i <= 0x7fffffffLL) {
+        unsigned int u = (unsigned int) i;
+        for (int d = m.rank - 1; d >= 0; --d) {
+            unsigned int q = fast_div(u, m.magic[d], m.shift[d]);
+            off += (long long) (u - q * (unsigned int) m.shape[d]) * m.stride[d];
+            u = q;
+        }
+        return off;
+    }
     for (int d = m.rank - 1; d >= 0; --d) {
         long long s = m.shape[d];
         long long q = i / s;

@@ -158,6 +158,21 @@ class CudaKernelsGpuTest {
         }
     }
 
+    /** map_offset's 32-bit fast divmod on many-dim odd views: permuted 8-dim, narrowed, broadcast operands. */
+    @Test
+    void stridedAndBroadcastViewsOfOddShapes() {
+        Tensor base = TestData.randn(90, 3, 5, 7, 2, 3, 5, 2, 3);
+        Tensor perm = base.permute(7, 5, 3, 1, 6, 4, 2, 0);                              // no dims merge
+        Tensor bc = TestData.randn(91, 3, 1, 2, 1, 2, 1, 7, 1);                          // broadcast in 4 dims
+        Tensor narrow = TestData.randn(92, 33, 1001).narrow(1, 17, 977).transpose(0, 1); // odd strides and offset
+        Tensor col = TestData.randn(93, 977, 1);
+        // one float op per element on identical inputs: bit-exact but for division rounding (rtol 2e-6 as above)
+        TestData.close("binary permuted+broadcast", R.binary(Ops.Binary.MUL, perm, bc), host(cb.binary(Ops.Binary.MUL, perm, bc)), 1e-6, 2e-6);
+        TestData.close("binary narrowed", R.binary(Ops.Binary.SUB, narrow, col), host(cb.binary(Ops.Binary.SUB, narrow, col)), 1e-6, 2e-6);
+        TestData.close("unary permuted", R.unary(Ops.Unary.NEG, perm), host(cb.unary(Ops.Unary.NEG, perm)), 0, 0);
+        TestData.close("copy permuted", perm.contiguous(), host(cb.copy(cb.toDevice(base).permute(7, 5, 3, 1, 6, 4, 2, 0))), 0, 0);
+    }
+
     /** Rows longer than one block (256 threads) with -inf entries: partial rows exact, all -inf rows NaN (torch). */
     @Test
     void softmaxRowsWithMinusInfinity() {
