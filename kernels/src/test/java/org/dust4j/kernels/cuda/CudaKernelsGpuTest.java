@@ -216,6 +216,70 @@ class CudaKernelsGpuTest {
 
     static Tensor f32(Tensor t) { return Backends.cpu().convert(t, DType.F32); }
 
+    static double maxAbs(Tensor t) {
+        double m = 0;
+        for (float x : t.toFloatArray()) m = Math.max(m, Math.abs(x));
+        return m;
+    }
+
+    /** Tolerance of a tensor-core result: atol = frac * max|ref| (plus rtol frac), see the test's comment. */
+    static void closeTc(String what, Tensor ref, Tensor got, double frac) {
+        TestData.close(what, ref, got, frac * Math.max(maxAbs(ref), 1e-3), frac);
+    }
+
+    /**
+     * attention_tc.cu (BF16 mma.sync) against the reference on the same BF16-rounded inputs and against the F32-unit
+     * kernel (attention.cu, same BF16 inputs), for every head dim it takes and odd Tq/Tk (tails of the 64-row
+     * blocks and 32/64-row tiles), strided q. Tolerances: inputs are identical on both sides, so the differences
+     * come from rounding P and dS to BF16 before their products (relative 2^-9 each) and the BF16 outputs (2^-9):
+     * for sums of up to ~300 such terms the error stays below ~1% of the largest output magnitude (random rounding
+     * grows like sqrt(K) * 2^-9 = 3.4% worst case at K = 300, typically a third of that), so atol = 2e-2 * max|ref|
+     * and rtol 2e-2 for outputs and gradients; lse (natural log, F32) differs by log(1 + 2^-9) per rounding: 1e-2.
+     */
+    @Test
+    void tensorCoreAttentionAgainstReferenceAndF32Kernel() {
+        Assumptions.assumeTrue(cb.gpu().ccMajor() >= 8, "tensor-core attention needs compute capability 8.0");
+        long seed = 300;
+        int[][] shapes = {{1, 1, 1, 1}, {1, 2, 7, 33}, {2, 3, 65, 7}, {1, 2, 130, 97}, {1, 1, 33, 300}};
+        for (int dh : new int[] {16, 32, 48, 64, 128}) {
+            for (int[] s : shapes) {
+                int b = s[0], h = s[1], tq = s[2], tk = s[3];
+                Tensor q = Backends.cpu().convert(TestData.randn(seed++, b, tq, h, dh), DType.BF16).permute(0, 2, 1, 3);
+                Tensor k = Backends.cpu().convert(TestData.randn(seed++, b, h, tk, dh), DType.BF16);
+                Tensor v = Backends.cpu().convert(TestData.randn(seed++, b, h, tk, dh), DType.BF16);
+                Tensor g = Backends.cpu().convert(TestData.randn(seed++, b, h, tq, dh), DType.BF16);
+                float scale = (float) (1 / Math.sqrt(dh));
+                String at = "tc attention dh=" + dh + " " + java.util.Arrays.toString(s);
+                Backend.AttentionResult ref = R.attention(f32(q), f32(k), f32(v), scale);
+                Backend.AttentionGrads rg = R.attentionBackward(f32(q), f32(k), f32(v), ref.out(), ref.lse(), f32(g), scale);
+                Tensor qd = cb.toDevice(q), kd = cb.toDevice(k), vd = cb.toDevice(v), gd = cb.toDevice(g);
+                AttentionTc.setEnabled(true);
+                Backend.AttentionResult tc = cb.attention(qd, kd, vd, scale);
+                Backend.AttentionGrads tg = cb.attentionBackward(qd, kd, vd, tc.out(), tc.lse(), gd, scale);
+                closeTc(at + " out vs reference", ref.out(), host(cb.convert(tc.out(), DType.F32)), 2e-2);
+                TestData.close(at + " lse vs reference", ref.lse(), host(tc.lse()), 1e-2, 1e-3);
+                closeTc(at + " dq vs reference", rg.dq(), host(cb.convert(tg.dq(), DType.F32)), 2e-2);
+                closeTc(at + " dk vs reference", rg.dk(), host(cb.convert(tg.dk(), DType.F32)), 2e-2);
+                closeTc(at + " dv vs reference", rg.dv(), host(cb.convert(tg.dv(), DType.F32)), 2e-2);
+                if (LaunchGeometry.attentionHeadDimSupported(dh)) {
+                    AttentionTc.setEnabled(false);
+                    try {
+                        Backend.AttentionResult fr = cb.attention(qd, kd, vd, scale);
+                        Backend.AttentionGrads fg = cb.attentionBackward(qd, kd, vd, fr.out(), fr.lse(), gd, scale);
+                        closeTc(at + " out vs F32 kernel", host(cb.convert(fr.out(), DType.F32)), host(cb.convert(tc.out(), DType.F32)), 2e-2);
+                        closeTc(at + " dk vs F32 kernel", host(cb.convert(fg.dk(), DType.F32)), host(cb.convert(tg.dk(), DType.F32)), 2e-2);
+                        closeTc(at + " dq vs F32 kernel", host(cb.convert(fg.dq(), DType.F32)), host(cb.convert(tg.dq(), DType.F32)), 2e-2);
+                    } finally {
+                        AttentionTc.setEnabled(true);
+                    }
+                }
+                // deterministic: no atomics, fixed order
+                Backend.AttentionGrads again = cb.attentionBackward(qd, kd, vd, tc.out(), tc.lse(), gd, scale);
+                org.junit.jupiter.api.Assertions.assertArrayEquals(host(tg.dk()).toFloatArray(), host(again.dk()).toFloatArray(), at + " dk repeat");
+            }
+        }
+    }
+
     @Test
     void gemmCublasAndKernelAgreeWithTheReference() {
         long seed = 80;
