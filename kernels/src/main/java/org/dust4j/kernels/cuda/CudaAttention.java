@@ -9,7 +9,7 @@ import org.dust4j.tensor.DType;
 import org.dust4j.tensor.Shape;
 import org.dust4j.tensor.Tensor;
 
-/** Flash-style attention forward/backward (attention.cu), CPU fallback for head dims without a kernel. Part of {@link CudaBackend}, which delegates to it. */
+/** Flash-style attention forward/backward (attention.cu; BF16 on tensor cores via attention_tc.cu, see {@link AttentionTc}), CPU fallback for head dims without a kernel. Part of {@link CudaBackend}, which delegates to it. */
 final class CudaAttention {
     private static volatile boolean warnedAttentionFallback;
     private final CudaBackend cb;
@@ -49,7 +49,8 @@ final class CudaAttention {
         int[] g = checkAttention("attention", q, k, v);
         int b = g[0], h = g[1], tq = g[2], tk = g[3], dh = g[4];
         String s = sfx(q.dtype(), "attention");
-        if (!LaunchGeometry.attentionHeadDimSupported(dh)) {
+        boolean tc = AttentionTc.use(q.dtype(), dh, cb.gpu().ccMajor());
+        if (!tc && !LaunchGeometry.attentionHeadDimSupported(dh)) {
             attentionFallbackNotice(dh);
             Backend.AttentionResult r = Backends.cpu().attention(cpuF32(q), cpuF32(k), cpuF32(v), scale);
             return new Backend.AttentionResult(cb.convert(cb.toDevice(r.out()), q.dtype()), cb.toDevice(r.lse()));
@@ -62,7 +63,8 @@ final class CudaAttention {
             return new Backend.AttentionResult(out, lse);
         }
         Tensor qd = headContiguous(q), kd = headContiguous(k), vd = headContiguous(v);
-        cb.launch("dust_attn_fwd_" + s + "_d" + dh, LaunchGeometry.attention(tq, b * h, dh), new KernelArgs()
+        cb.launch(tc ? AttentionTc.kernel("fwd", dh) : "dust_attn_fwd_" + s + "_d" + dh,
+                tc ? AttentionTc.launch(tq, b * h) : LaunchGeometry.attention(tq, b * h, dh), new KernelArgs()
                 .ptr(at(qd)).struct(Structs.bhts(qd)).ptr(at(kd)).struct(Structs.bhts(kd)).ptr(at(vd)).struct(Structs.bhts(vd))
                 .ptr(at(out)).struct(Structs.bhts(out)).ptr(at(lse)).i32(h).i32(tq).i32(tk).f32(scale));
         return new Backend.AttentionResult(out, lse);
@@ -78,7 +80,8 @@ final class CudaAttention {
         requireShape("attention backward", "gradOut", gradOut, q.shape());
         int b = g[0], h = g[1], tq = g[2], tk = g[3], dh = g[4];
         String s = sfx(q.dtype(), "attention backward");
-        if (!LaunchGeometry.attentionHeadDimSupported(dh)) {
+        boolean tc = AttentionTc.use(q.dtype(), dh, cb.gpu().ccMajor());
+        if (!tc && !LaunchGeometry.attentionHeadDimSupported(dh)) {
             attentionFallbackNotice(dh);
             Backend.AttentionGrads r = Backends.cpu().attentionBackward(cpuF32(q), cpuF32(k), cpuF32(v), cpuF32(out), cpuF32(lse), cpuF32(gradOut), scale);
             return new Backend.AttentionGrads(cb.convert(cb.toDevice(r.dq()), q.dtype()), cb.convert(cb.toDevice(r.dk()), q.dtype()), cb.convert(cb.toDevice(r.dv()), q.dtype()));
@@ -100,11 +103,13 @@ final class CudaAttention {
         Tensor delta = cb.empty(DType.F32, b, h, tq);
         cb.launch("dust_attn_bwd_delta_" + s, LaunchGeometry.attentionDelta(rows), new KernelArgs().ptr(at(od)).struct(Structs.bhts(od))
                 .ptr(at(gd)).struct(Structs.bhts(gd)).ptr(at(delta)).i32(h).i32(tq).i32(dh).i64(rows));
-        cb.launch("dust_attn_bwd_dkdv_" + s + "_d" + dh, LaunchGeometry.attention(tk, b * h, dh), new KernelArgs()
+        cb.launch(tc ? AttentionTc.kernel("bwd_dkdv", dh) : "dust_attn_bwd_dkdv_" + s + "_d" + dh,
+                tc ? AttentionTc.launch(tk, b * h) : LaunchGeometry.attention(tk, b * h, dh), new KernelArgs()
                 .ptr(at(qd)).struct(Structs.bhts(qd)).ptr(at(kd)).struct(Structs.bhts(kd)).ptr(at(vd)).struct(Structs.bhts(vd))
                 .ptr(at(gd)).struct(Structs.bhts(gd)).ptr(at(ld)).ptr(at(delta)).ptr(at(dk)).struct(Structs.bhts(dk))
                 .ptr(at(dv)).struct(Structs.bhts(dv)).i32(h).i32(tq).i32(tk).f32(scale));
-        cb.launch("dust_attn_bwd_dq_" + s + "_d" + dh, LaunchGeometry.attention(tq, b * h, dh), new KernelArgs()
+        cb.launch(tc ? AttentionTc.kernel("bwd_dq", dh) : "dust_attn_bwd_dq_" + s + "_d" + dh,
+                tc ? AttentionTc.launch(tq, b * h) : LaunchGeometry.attention(tq, b * h, dh), new KernelArgs()
                 .ptr(at(qd)).struct(Structs.bhts(qd)).ptr(at(kd)).struct(Structs.bhts(kd)).ptr(at(vd)).struct(Structs.bhts(vd))
                 .ptr(at(gd)).struct(Structs.bhts(gd)).ptr(at(ld)).ptr(at(delta)).ptr(at(dq)).struct(Structs.bhts(dq))
                 .i32(h).i32(tq).i32(tk).f32(scale));

@@ -103,11 +103,19 @@ class DryRunTest {
             cb.layerNormBackward(x, null, ln.mean(), ln.rstd(), x, false);
             Backend.NormResult rms = cb.rmsNorm(x, w, 1e-6f);
             cb.rmsNormBackward(x, w, rms.rstd(), x);
-            for (int dh : new int[] {32, 48, 64, 128}) {
+            for (int dh : new int[] {16, 32, 48, 64, 128}) {
                 Tensor q = cb.convert(TestData.randn(6, 2, 7, 3, dh).permute(0, 2, 1, 3), t);   // [B,H,T,dh] view of [B,T,H,dh]
                 Tensor k = cb.convert(TestData.randn(7, 2, 3, 33, dh), t);
-                Backend.AttentionResult r = cb.attention(q, k, k, 0.125f);
-                cb.attentionBackward(q, k, k, r.out(), r.lse(), r.out(), 0.125f);
+                // BF16: tensor cores (attention_tc.cu), then the F32-unit kernels with them switched off
+                for (boolean tc : t == DType.BF16 && dh != 16 ? new boolean[] {true, false} : new boolean[] {true}) {
+                    AttentionTc.setEnabled(tc);
+                    try {
+                        Backend.AttentionResult r = cb.attention(q, k, k, 0.125f);
+                        cb.attentionBackward(q, k, k, r.out(), r.lse(), r.out(), 0.125f);
+                    } finally {
+                        AttentionTc.setEnabled(true);
+                    }
+                }
             }
             Tensor x3 = cb.convert(TestData.randn(8, 3, 7, 33), t), mod = cb.convert(TestData.randn(9, 3, 6 * 33), t);
             Backend.NormResult ad = cb.adaLn(x3, mod.narrow(1, 33, 33), mod.narrow(1, 0, 33), 1e-6f);
