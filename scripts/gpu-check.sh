@@ -48,12 +48,13 @@ prepare() {
     done
     "$jdk/bin/jar" --create --file "$PREP/lib/dust4j-kernels-tests.jar" -C kernels/target/test-classes . \
         || die "--prepare: packing the kernels test classes failed"
-    # the JRE: the modules the jars use (jdeps), plus the ones reached only reflectively or by flags
+    # the JRE: the modules the jars use (jdeps), plus the ones reached only reflectively, as services (jdk.zipfs:
+    # JUnit scans the test jar through the zip file system) or by flags
     local mods
     mods=$("$jdk/bin/jdeps" --ignore-missing-deps --multi-release 25 --print-module-deps --class-path "$PREP/lib/*" "$PREP"/lib/*.jar 2> /dev/null | tail -n 1) \
         || die "--prepare: jdeps failed"
     [[ "$mods" =~ ^[a-z.,]+$ ]] || die "--prepare: jdeps gave no module list: $mods"
-    mods=$(echo "$mods,jdk.incubator.vector,jdk.unsupported,java.management,java.logging,jdk.management" | tr , '\n' | sort -u | paste -sd, -)
+    mods=$(echo "$mods,jdk.incubator.vector,jdk.unsupported,java.management,java.logging,jdk.management,jdk.zipfs" | tr , '\n' | sort -u | paste -sd, -)
     echo "[prepare] jlink modules: $mods"
     # no AWT/font natives (java.desktop is there for java.beans only); uncompressed modules + xz pack smaller than zip
     local jre=$PREP/.jre-build

@@ -13,7 +13,7 @@ import org.junit.platform.launcher.listeners.TestExecutionSummary;
 /**
  * Runs every test of this package with the JUnit launcher, for machines with a JDK but no Maven
  * (scripts/gpu-check.sh on a GPU box). Exit status 1 when any test failed or a GPU test was skipped while
- * -Ddust4j.requireGpu=true.
+ * -Ddust4j.requireGpu=true, and when no test is found at all.
  */
 public final class GpuTestMain {
     private GpuTestMain() {}
@@ -27,6 +27,11 @@ public final class GpuTestMain {
         PrintWriter out = new PrintWriter(System.out, true);
         s.printFailuresTo(out, 40);
         s.printTo(out);
+        if (s.getTestsFoundCount() == 0) {
+            // e.g. a runtime without jdk.zipfs cannot scan jars: finding nothing must not pass
+            out.println("GpuTestMain: no tests found in package org.dust4j.kernels.cuda on the class path " + System.getProperty("java.class.path"));
+            System.exit(1);
+        }
         System.exit(s.getTotalFailureCount() > 0 ? 1 : 0);
     }
 }
