@@ -8,7 +8,7 @@ import org.dust4j.tensor.Tensor;
 
 /**
  * GPU benchmarks timed with CUDA events (warm-up first, median of several runs): fused attention forward and
- * backward (TFLOP/s), GEMM through cuBLAS (F32, TF32, BF16) and the gemm.cu kernel. Run by scripts/gpu-check.sh;
+ * backward (TFLOP/s; BF16 on tensor cores and on the F32-unit kernels, F32), GEMM through cuBLAS (F32, TF32, BF16) and the gemm.cu kernel. Run by scripts/gpu-check.sh;
  * prints one line per case. Not a unit test.
  */
 public final class CudaBench {
@@ -37,7 +37,11 @@ public final class CudaBench {
         CudaBackend cb = (CudaBackend) Backends.forDevice(Device.cuda(0));
         System.out.println("device: " + cb.gpu().describe() + "; gemm: " + cb.gemmEngine());
         int[][] att = {{4, 16, 1024, 64}, {4, 16, 1024, 128}, {8, 16, 2048, 64}, {16, 12, 256, 48}};
-        for (DType t : new DType[] {DType.BF16, DType.F32}) {
+        // BF16 twice: tensor cores (attention_tc.cu) and the F32-unit kernels (attention.cu); then F32
+        String[][] modes = {{"BF16", "tc"}, {"BF16", "simt"}, {"F32", "simt"}};
+        for (String[] mode : modes) {
+            DType t = DType.valueOf(mode[0]);
+            AttentionTc.setEnabled(mode[1].equals("tc"));
             for (int[] s : att) {
                 int b = s[0], h = s[1], n = s[2], dh = s[3];
                 Tensor q = dev(cb, 1, t, b, h, n, dh), k = dev(cb, 2, t, b, h, n, dh), v = dev(cb, 3, t, b, h, n, dh), g = dev(cb, 4, t, b, h, n, dh);
@@ -46,10 +50,11 @@ public final class CudaBench {
                 float msF = median(cb, 5, () -> cb.attention(q, k, v, scale));
                 float msB = median(cb, 3, () -> cb.attentionBackward(q, k, v, fwd.out(), fwd.lse(), g, scale));
                 double flops = 4.0 * b * h * n * (double) n * dh;
-                System.out.println(String.format(Locale.ROOT, "attention %s B=%d H=%d T=%d dh=%d: fwd %.3f ms %.2f TFLOP/s, bwd %.3f ms %.2f TFLOP/s",
-                        t, b, h, n, dh, msF, flops / msF / 1e9, msB, 2.5 * flops / msB / 1e9));
+                System.out.println(String.format(Locale.ROOT, "attention %s/%s B=%d H=%d T=%d dh=%d: fwd %.3f ms %.2f TFLOP/s, bwd %.3f ms %.2f TFLOP/s",
+                        t, mode[1], b, h, n, dh, msF, flops / msF / 1e9, msB, 2.5 * flops / msB / 1e9));
             }
         }
+        AttentionTc.setEnabled(true);
         CudaBackend kernelOnly = new CudaBackend(cb.gpu(), 0, false);
         for (int n : new int[] {1024, 4096}) {
             double flops = 2.0 * n * n * (double) n;
