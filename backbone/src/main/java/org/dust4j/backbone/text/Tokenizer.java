@@ -41,7 +41,9 @@ import java.util.Map;
  * followed by ByteLevel without prefix space and without its own regex, or a lone ByteLevel; added_tokens);
  * otherwise {@code vocab.json} + {@code merges.txt} with Qwen2's fixed pipeline (NFC + Qwen2 pattern) and the
  * added tokens of {@code tokenizer_config.json}'s {@code added_tokens_decoder} and {@code added_tokens.json}
- * (both may be present; they must agree). Anything else (lstrip/rstrip/single_word added tokens, BPE dropout,
+ * (both may be present; they must agree). An added token's {@code normalized} flag is read but not used: added
+ * tokens are always matched on the raw text (Qwen2/Qwen3 mark all of theirs {@code normalized: false}).
+ * Anything else (lstrip/rstrip/single_word added tokens, BPE dropout,
  * subword prefixes, byte fallback, other normalizers or pre-tokenizers) is refused with an error naming the
  * file and entry rather than silently encoded differently.
  *
