@@ -1,7 +1,5 @@
 package org.dust4j.bench;
 
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -9,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.dust4j.autograd.Var;
 import org.dust4j.model.DustConfig;
 import org.dust4j.model.PolicyModel;
 import org.dust4j.model.SamplerOptions;
@@ -30,37 +29,14 @@ import org.dust4j.weights.SafetensorsFile;
  * </ul>
  * Each in F32 and, with {@code --dtype bf16}, BF16 parameters and inputs. Prints one line per case
  * ({@code model dust4j NAME DTYPE B=..: median X ms}) and the torch peer prints the same shape of line.
- * <p>The device path of the model ({@code Module.to(Device)}, {@code Tensor.to(Device)}, and for BF16
- * {@code Module.to(DType)}) is looked up at run time: this entry compiles and runs before it exists and then
- * prints "awaiting: ..." and exits with status 3 instead of timing the CPU.
+ * <p>The model goes to the device with {@code Module.to(Device)}; for BF16 every parameter is then converted to BF16
+ * on the device ({@code Var.setValue}) and the floating inputs too (tau stays F32). Whether every op of the model
+ * takes BF16 on the CUDA backend is what this run finds out: a failure is logged with its message.
  * <p>Arguments: {@code --model DIR --inputs FILE --train-inputs FILE [--device cuda:0] [--dtype f32|bf16|both]
  * [--bench sample4,sample_q16,train] [--warmup N] [--iters N]}.
  */
 public final class GpuModelBench {
     private GpuModelBench() {}
-
-    /** Status when the model cannot be put on the device yet. */
-    static final int AWAITING = 3;
-
-    /** A method of {@code owner} named {@code to} taking one {@code param}, or null. */
-    static Method toMethod(Class<?> owner, Class<?> param) {
-        try {
-            return owner.getMethod("to", param);
-        } catch (NoSuchMethodException e) {
-            return null;
-        }
-    }
-
-    static Object call(Method m, Object target, Object arg) {
-        try {
-            return m.invoke(target, arg);
-        } catch (InvocationTargetException e) {
-            if (e.getCause() instanceof RuntimeException r) throw r;
-            throw new IllegalStateException(m + " failed", e.getCause());
-        } catch (IllegalAccessException e) {
-            throw new IllegalStateException(m + " not accessible", e);
-        }
-    }
 
     public static void main(String[] args) throws Exception {
         Path model = null, inputs = null, trainInputs = null;
@@ -83,72 +59,73 @@ public final class GpuModelBench {
             throw new IllegalArgumentException("GpuModelBench: --model DIR, --inputs FILE and --train-inputs FILE are required");
         }
         Device dev = parseDevice(device);
-        Method moduleTo = toMethod(PolicyModel.class, Device.class), tensorTo = tensorToDevice;
-        Method moduleCast = toMethod(PolicyModel.class, DType.class);
-        if (moduleTo == null || tensorTo == null) {
-            System.out.println("model dust4j awaiting: the model cannot be moved to " + dev + " yet (needs Module.to(Device) and Tensor.to(Device),"
-                    + " issue 12 model-on-CUDA work); no GPU model numbers");
-            System.exit(AWAITING);
-        }
         List<DType> types = switch (dtypes) {
             case "f32" -> List.of(DType.F32);
             case "bf16" -> List.of(DType.BF16);
             case "both" -> List.of(DType.F32, DType.BF16);
             default -> throw new IllegalArgumentException("GpuModelBench: --dtype f32, bf16 or both, got " + dtypes);
         };
-        boolean awaited = false;
+        long t0 = System.nanoTime();
+        PolicyModel m = PolicyModel.load(model);                  // loaded once: F32 first, then cast in place
+        if (!(m.config() instanceof DustConfig)) throw new IllegalArgumentException("GpuModelBench: " + model + " is not a DUST model");
+        m.to(dev);
+        System.out.printf(Locale.ROOT, "model dust4j setup on %s: %.1f s%n", dev, (System.nanoTime() - t0) / 1e9);
+        int failed = 0;
         for (DType t : types) {
-            if (t == DType.BF16 && moduleCast == null) {
-                System.out.println("model dust4j bf16 awaiting: no Module.to(DType) to cast the model to BF16 yet; BF16 cases not run");
-                awaited = true;
-                continue;
+            if (t != DType.F32) {
+                for (Var p : m.parameters()) p.setValue(p.value().to(t));
             }
-            long t0 = System.nanoTime();
-            PolicyModel m = PolicyModel.load(model);
-            if (!(m.config() instanceof DustConfig)) throw new IllegalArgumentException("GpuModelBench: " + model + " is not a DUST model");
-            call(moduleTo, m, dev);
-            if (t != DType.F32) call(moduleCast, m, t);
-            System.out.printf(Locale.ROOT, "model dust4j setup %s on %s: %.1f s%n", t, dev, (System.nanoTime() - t0) / 1e9);
-            Map<String, Tensor> x = read(inputs, dev, tensorTo, t), xt = read(trainInputs, dev, tensorTo, t);
+            Map<String, Tensor> x = read(inputs, dev, t), xt = read(trainInputs, dev, t);
             for (String name : bench.split(",")) {
                 name = name.strip();
-                Runnable fn;
-                Map<String, Tensor> in = x;
-                switch (name) {
-                    case "sample4", "sample_q16" -> {
-                        SamplerOptions o = new SamplerOptions(4, name.equals("sample4") ? 1 : 16, SamplerOptions.Variant.START);
-                        Map<String, Tensor> s = pick(x, List.of("vl", "state", "embodiment_id", "noise_action", "noise_vision"));
-                        fn = () -> readBack(m.sample(s, o).values());
-                    }
-                    case "train" -> {
-                        in = xt;
-                        Map<String, Tensor> batch = pick(xt, List.of("vl", "state", "embodiment_id", "actions", "action_mask", "has_action", "future",
-                                "eps_action", "eps_vision", "tau_action", "tau_vision"));
-                        Trainer.Options o = new Trainer.Options(1e-4f, 0.95f, 0.999f, 1e-8f, 1e-5f, 1_000_000, 0.0, 1.0, 1, 0L, false);
-                        Trainer tr = new Trainer(m, 0L, o);
-                        fn = () -> {
-                            Trainer.StepResult r = tr.trainStep((step, mb) -> batch);
-                            if (!Double.isFinite(r.loss())) throw new ArithmeticException("train: loss is not finite");
-                        };
-                    }
-                    default -> throw new IllegalArgumentException("GpuModelBench: unknown benchmark " + name + " (sample4, sample_q16, train)");
+                try {
+                    runCase(m, name, t, x, xt, warmup, iters);
+                } catch (RuntimeException e) {
+                    failed++;
+                    System.out.println("model dust4j " + name + " " + t.name().toLowerCase(Locale.ROOT) + ": FAILED: " + e);
+                    if (Boolean.getBoolean("dust4j.stacktrace")) e.printStackTrace(System.out);
                 }
-                for (int i = 0; i < warmup; i++) fn.run();
-                double[] ms = new double[iters];
-                for (int i = 0; i < iters; i++) {
-                    long s = System.nanoTime();
-                    fn.run();
-                    ms[i] = (System.nanoTime() - s) / 1e6;
-                }
-                double[] sorted = ms.clone();
-                Arrays.sort(sorted);
-                List<String> all = new ArrayList<>();
-                for (double v : ms) all.add(String.format(Locale.ROOT, "%.3f", v));
-                System.out.printf(Locale.ROOT, "model dust4j %s %s B=%d: median %.3f ms (all %s)%n", name, t.name().toLowerCase(Locale.ROOT),
-                        in.get("vl").size(0), sorted[iters / 2], all);
             }
         }
-        if (awaited) System.exit(AWAITING);
+        if (failed > 0) System.exit(1);
+    }
+
+    /** Times one benchmark case and prints its line. */
+    static void runCase(PolicyModel m, String name, DType t, Map<String, Tensor> x, Map<String, Tensor> xt, int warmup, int iters) {
+        Runnable fn;
+        Map<String, Tensor> in = x;
+        switch (name) {
+            case "sample4", "sample_q16" -> {
+                SamplerOptions o = new SamplerOptions(4, name.equals("sample4") ? 1 : 16, SamplerOptions.Variant.START);
+                Map<String, Tensor> s = pick(x, List.of("vl", "state", "embodiment_id", "noise_action", "noise_vision"));
+                fn = () -> readBack(m.sample(s, o).values());
+            }
+            case "train" -> {
+                in = xt;
+                Map<String, Tensor> batch = pick(xt, List.of("vl", "state", "embodiment_id", "actions", "action_mask", "has_action", "future",
+                        "eps_action", "eps_vision", "tau_action", "tau_vision"));
+                Trainer.Options o = new Trainer.Options(1e-4f, 0.95f, 0.999f, 1e-8f, 1e-5f, 1_000_000, 0.0, 1.0, 1, 0L, false);
+                Trainer tr = new Trainer(m, 0L, o);
+                fn = () -> {
+                    Trainer.StepResult r = tr.trainStep((step, mb) -> batch);
+                    if (!Double.isFinite(r.loss())) throw new ArithmeticException("train: loss is not finite");
+                };
+            }
+            default -> throw new IllegalArgumentException("GpuModelBench: unknown benchmark " + name + " (sample4, sample_q16, train)");
+        }
+        for (int i = 0; i < warmup; i++) fn.run();
+        double[] ms = new double[iters];
+        for (int i = 0; i < iters; i++) {
+            long s = System.nanoTime();
+            fn.run();
+            ms[i] = (System.nanoTime() - s) / 1e6;
+        }
+        double[] sorted = ms.clone();
+        Arrays.sort(sorted);
+        List<String> all = new ArrayList<>();
+        for (double v : ms) all.add(String.format(Locale.ROOT, "%.3f", v));
+        System.out.printf(Locale.ROOT, "model dust4j %s %s B=%d: median %.3f ms (all %s)%n", name, t.name().toLowerCase(Locale.ROOT),
+                in.get("vl").size(0), sorted[iters / 2], all);
     }
 
     /** cpu, cuda, cuda:N. */
@@ -159,20 +136,18 @@ public final class GpuModelBench {
         throw new IllegalArgumentException("GpuModelBench: --device must be cpu, cuda or cuda:N, got " + s);
     }
 
-    private static final Method tensorToDevice = toMethod(Tensor.class, Device.class);
-
     /** Downloads every result (waits for the queued device work). */
     static void readBack(Iterable<Tensor> ts) {
-        for (Tensor t : ts) ((Tensor) call(tensorToDevice, t, Device.CPU)).contiguous();
+        for (Tensor t : ts) t.to(Device.CPU);
     }
 
-    static Map<String, Tensor> read(Path file, Device dev, Method tensorTo, DType t) throws Exception {
+    static Map<String, Tensor> read(Path file, Device dev, DType t) throws Exception {
         Map<String, Tensor> x = new LinkedHashMap<>();
         try (SafetensorsFile f = SafetensorsFile.open(file)) {
             for (String n : f.names()) {
                 Tensor v = f.toTensor(n);
                 if (v.dtype().isFloating() && v.dtype() != t && !n.startsWith("tau")) v = v.to(t);
-                x.put(n, (Tensor) call(tensorTo, v, dev));
+                x.put(n, v.to(dev));
             }
         }
         return x;
