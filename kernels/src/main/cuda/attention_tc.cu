@@ -78,6 +78,12 @@ __device__ __forceinline__ unsigned ld_col_pair_s(const u16* s, int ld, int r, i
     return (unsigned) s[r * ld + c] | ((unsigned) s[(r + 1) * ld + c] << 16);
 }
 
+template <int N>
+__device__ __forceinline__ void zero_frags(float (&acc)[N][4]) {
+#pragma unroll
+    for (int i = 0; i < N; i++) acc[i][0] = acc[i][1] = acc[i][2] = acc[i][3] = 0.f;
+}
+
 // A fragments of 16 rows [r0, r0+16) of a [T, D] slab (row stride st) for every k-step; rows >= T are zero.
 template <int D>
 __device__ __forceinline__ void load_a_rows(unsigned (&a)[TcCfg<D>::KS][4], const u16* __restrict__ base, long long st, int r0, int T_) {
@@ -114,9 +120,9 @@ template <int D>
 __device__ __forceinline__ void mma_rows_by_tile(float (&acc)[TcCfg<D>::TN][4], const unsigned (&a)[TcCfg<D>::KS][4], const u16* s) {
     typedef TcCfg<D> C;
     int lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
+    zero_frags(acc);
 #pragma unroll
     for (int nt = 0; nt < C::TN; nt++) {
-        acc[nt][0] = acc[nt][1] = acc[nt][2] = acc[nt][3] = 0.f;
         const u16* row = s + (nt * 8 + g) * C::LD;
 #pragma unroll
         for (int ks = 0; ks < C::KS; ks++) mma_bf16(acc[nt], a[ks], ld_pair_s(row, ks * 16 + 2 * t), ld_pair_s(row, ks * 16 + 2 * t + 8));
@@ -185,8 +191,7 @@ __device__ void tc_fwd(const bf16* q, Bhts sq, const bf16* k, Bhts sk, const bf1
     unsigned qa[C::KS][4];
     load_a_rows<D>(qa, reinterpret_cast<const u16*>(q + b * sq.b + h * sq.h), sq.t, r0, Tq);
     float acc[C::NT][4];
-#pragma unroll
-    for (int nt = 0; nt < C::NT; nt++) acc[nt][0] = acc[nt][1] = acc[nt][2] = acc[nt][3] = 0.f;
+    zero_frags(acc);
     float m0 = -INFINITY, m1 = -INFINITY, l0 = 0.f, l1 = 0.f;   // rows g and g+8; l is this thread's partial sum
     const float c2 = scale * TC_LOG2E;
 
@@ -266,11 +271,8 @@ __device__ void tc_bwd_dkdv(const bf16* q, Bhts sq, const bf16* k, Bhts sk, cons
     load_a_rows<D>(ka, reinterpret_cast<const u16*>(k + b * sk.b + h * sk.h), sk.t, r0, Tk);
     load_a_rows<D>(va, reinterpret_cast<const u16*>(v + b * sv.b + h * sv.h), sv.t, r0, Tk);
     float dka[C::NT][4], dva[C::NT][4];
-#pragma unroll
-    for (int nt = 0; nt < C::NT; nt++) {
-#pragma unroll
-        for (int e = 0; e < 4; e++) dka[nt][e] = dva[nt][e] = 0.f;
-    }
+    zero_frags(dka);
+    zero_frags(dva);
     const float c2 = scale * TC_LOG2E;
     const long long row0 = (long long) bh * Tq;
 
@@ -319,8 +321,7 @@ __device__ void tc_bwd_dq(const bf16* q, Bhts sq, const bf16* k, Bhts sk, const 
     float l2a = ra < Tq ? lse[row0 + ra] * TC_LOG2E : INFINITY, l2b = rb < Tq ? lse[row0 + rb] * TC_LOG2E : INFINITY;
     float dla = ra < Tq ? delta[row0 + ra] : 0.f, dlb = rb < Tq ? delta[row0 + rb] : 0.f;
     float dqa[C::NT][4];
-#pragma unroll
-    for (int nt = 0; nt < C::NT; nt++) dqa[nt][0] = dqa[nt][1] = dqa[nt][2] = dqa[nt][3] = 0.f;
+    zero_frags(dqa);
     const float c2 = scale * TC_LOG2E;
 
     for (int kt = 0; kt < Tk; kt += C::TILE) {

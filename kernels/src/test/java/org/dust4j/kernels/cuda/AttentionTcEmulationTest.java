@@ -137,7 +137,7 @@ class AttentionTcEmulationTest {
             int[][] a = new int[32][4];
             for (int lane = 0; lane < 32; lane++) {
                 a[lane][0] = pack2(p[2 * kk][lane][0], p[2 * kk][lane][1]);
-                a[lane][1] = pack2(p[2 * kk + 1][lane][0], p[2 * kk + 1][lane][1]);
+                a[lane][1] = pack2(p[2 * kk][lane][2], p[2 * kk][lane][3]);
                 a[lane][2] = pack2(p[2 * kk + 1][lane][0], p[2 * kk + 1][lane][1]);
                 a[lane][3] = pack2(p[2 * kk + 1][lane][2], p[2 * kk + 1][lane][3]);
             }
