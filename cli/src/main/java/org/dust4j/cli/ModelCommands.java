@@ -14,6 +14,7 @@ import org.dust4j.model.ModelConfig;
 import org.dust4j.model.PolicyModel;
 import org.dust4j.model.SamplerOptions;
 import org.dust4j.tensor.DType;
+import org.dust4j.tensor.Device;
 import org.dust4j.tensor.Shape;
 import org.dust4j.tensor.Tensor;
 import org.dust4j.weights.SafeDType;
@@ -65,9 +66,9 @@ public final class ModelCommands {
         w.write(file);
     }
 
-    static PolicyModel loadModel(Path dir) throws SafetensorsException {
+    static PolicyModel loadModel(Path dir, Device device) throws SafetensorsException {
         if (!Files.isDirectory(dir)) throw new IllegalArgumentException("model: " + dir + " is not a directory");
-        return PolicyModel.load(dir);
+        return PolicyModel.load(dir, 0L, device);
     }
 
     /** Options shared by forward, loss and sample. */
@@ -81,8 +82,16 @@ public final class ModelCommands {
         @Option(names = "--out", required = true, paramLabel = "OUT", description = "Output file (safetensors, F32).")
         Path out;
 
+        @CommandLine.Mixin
+        DeviceOption device;
+
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
+
+        /** The model directory on the chosen device (the device is checked first). */
+        PolicyModel load() throws SafetensorsException {
+            return loadModel(model, device.resolve());
+        }
 
         void done(Map<String, Tensor> outputs) {
             PrintWriter err = spec.commandLine().getErr();
@@ -98,7 +107,7 @@ public final class ModelCommands {
     public static final class Forward extends Io {
         @Override
         public Integer call() throws Exception {
-            PolicyModel m = loadModel(model);
+            PolicyModel m = load();
             Map<String, Tensor> o = m.forward(readInputs(inputs, m.forwardSpec()));
             writeOutputs(out, o, Map.of("command", "forward"));
             done(o);
@@ -111,7 +120,7 @@ public final class ModelCommands {
     public static final class Loss extends Io {
         @Override
         public Integer call() throws Exception {
-            PolicyModel m = loadModel(model);
+            PolicyModel m = load();
             PolicyModel.Losses l;
             try (var g = org.dust4j.autograd.GradMode.noGrad()) {
                 l = m.loss(readInputs(inputs, m.lossSpec()));
@@ -143,7 +152,7 @@ public final class ModelCommands {
             if (actionSteps != null && actionSteps <= 0) throw new IllegalArgumentException("sample: --action-steps must be positive, got " + actionSteps);
             if (q != null && q <= 0) throw new IllegalArgumentException("sample: --q must be positive, got " + q);
             SamplerOptions.Variant v = variant == null ? SamplerOptions.Variant.START : SamplerOptions.Variant.parse(variant);
-            PolicyModel m = loadModel(model);
+            PolicyModel m = load();
             if (m instanceof Gr00tModel && (q != null || variant != null)) {
                 throw new IllegalArgumentException("sample: --q and --variant do not apply to a gr00t_n1_5 model (it samples actions only)");
             }

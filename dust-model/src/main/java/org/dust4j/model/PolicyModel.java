@@ -55,7 +55,7 @@ public abstract sealed class PolicyModel extends Module permits DustModel, Gr00t
 
     /** {@code dust4j forward}: validates the inputs and returns the velocities (no tape, current train/eval mode). */
     public Map<String, Tensor> forward(Map<String, Tensor> inputs) {
-        Map<String, Tensor> in = forwardSpec().check(inputs);
+        Map<String, Tensor> in = onDevice(forwardSpec().check(inputs));
         try (var g = GradMode.noGrad()) {
             Map<String, Tensor> out = new LinkedHashMap<>();
             forwardChecked(in).forEach((k, v) -> out.put(k, v.value()));
@@ -65,7 +65,7 @@ public abstract sealed class PolicyModel extends Module permits DustModel, Gr00t
 
     /** {@code dust4j loss}: validates and returns the loss graph (records a tape when grad mode is on). */
     public Losses loss(Map<String, Tensor> inputs) {
-        return lossChecked(lossSpec().check(inputs));
+        return lossChecked(onDevice(lossSpec().check(inputs)));
     }
 
     /**
@@ -73,10 +73,22 @@ public abstract sealed class PolicyModel extends Module permits DustModel, Gr00t
      * VL features are computed once per call ({@link ContextCache}): every step attends to the same features.
      */
     public Map<String, Tensor> sample(Map<String, Tensor> inputs, SamplerOptions options) {
-        Map<String, Tensor> in = sampleSpec().check(inputs);
+        Map<String, Tensor> in = onDevice(sampleSpec().check(inputs));
         try (var g = GradMode.noGrad(); var kv = ContextCache.open()) {
             return sampleChecked(in, options);
         }
+    }
+
+    /**
+     * The float inputs on the model's device (one upload each; no-op on the CPU). Integer inputs (embodiment ids,
+     * buckets) stay where they are: they are validated and turned into per-sample host values there.
+     */
+    Map<String, Tensor> onDevice(Map<String, Tensor> in) {
+        Device d = device();
+        if (d.equals(Device.CPU)) return in;
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        in.forEach((k, v) -> out.put(k, v.dtype().isFloating() ? v.to(d) : v));
+        return out;
     }
 
     // ------------------------------------------------------------------ creation, loading, saving
@@ -105,12 +117,18 @@ public abstract sealed class PolicyModel extends Module permits DustModel, Gr00t
      * memory is the weights themselves.
      */
     public static PolicyModel load(Path dir, long seed) throws SafetensorsException {
+        return load(dir, seed, Device.CPU);
+    }
+
+    /** As {@link #load(Path, long)}, then moved to {@code device} ({@link Module#to}). */
+    public static PolicyModel load(Path dir, long seed, Device device) throws SafetensorsException {
         PolicyModel m = create(ModelConfig.read(dir), ParamInit.placeholders(seed));
         try (TensorSource src = TensorSource.open(dir)) {
             // big files: drop each tensor's mapped pages once decoded (resident memory = the weights, not weights + file)
             m.loadWeights(fileBytes(src) > BIG_FILE ? new PageRelease(src) : src);
         }
         m.eval();
+        m.to(device);
         return m;
     }
 
@@ -137,9 +155,9 @@ public abstract sealed class PolicyModel extends Module permits DustModel, Gr00t
         return StateDict.load(src, slots(), o);
     }
 
-    /** Parameter slots for {@link StateDict}. */
+    /** Parameter slots for {@link StateDict}: values are read as CPU tensors and written back to each parameter's device. */
     public Map<String, StateDict.Slot> slots() {
-        return StateDict.slots(namedParameters(), Var::value, Var::setValue);
+        return StateDict.slots(namedParameters(), v -> v.value().to(Device.CPU), (v, t) -> v.setValue(t.to(v.value().device())));
     }
 
     /** Writes {@code config.json} and {@code model.safetensors} (F32, names with the prefix) into {@code dir}, atomically each. */
@@ -165,7 +183,7 @@ public abstract sealed class PolicyModel extends Module permits DustModel, Gr00t
             boolean ada = name.matches(".*\\.norm1(_context)?\\.linear\\.(weight|bias)")
                     || name.matches(".*\\.norm_cross(_context)?\\.linear\\.(weight|bias)")
                     || name.matches("model\\.proj_out_1(_context)?\\.(weight|bias)");
-            if (ada) p.setValue(Tensor.zeros(p.shape()));
+            if (ada) p.setValue(Tensor.zeros(p.shape()).to(p.value().device()));
         });
     }
 
