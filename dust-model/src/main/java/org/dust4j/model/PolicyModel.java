@@ -79,15 +79,19 @@ public abstract sealed class PolicyModel extends Module permits DustModel, Gr00t
         }
     }
 
+    /** Inputs read on the host (per-sample schedule values and the loss masks, whose sum decides L_A = 0): never moved. */
+    static final java.util.Set<String> HOST_INPUTS = java.util.Set.of("tau_action", "tau_vision", "has_action", "action_mask");
+
     /**
      * The float inputs on the model's device (one upload each; no-op on the CPU). Integer inputs (embodiment ids,
-     * buckets) stay where they are: they are validated and turned into per-sample host values there.
+     * buckets) and {@link #HOST_INPUTS} stay where they are: they are validated and turned into per-sample host values
+     * there (the fused loss uploads the masks it needs), so nothing computed on the device is read back.
      */
     Map<String, Tensor> onDevice(Map<String, Tensor> in) {
         Device d = device();
         if (d.equals(Device.CPU)) return in;
         Map<String, Tensor> out = new LinkedHashMap<>();
-        in.forEach((k, v) -> out.put(k, v.dtype().isFloating() ? v.to(d) : v));
+        in.forEach((k, v) -> out.put(k, v.dtype().isFloating() && !HOST_INPUTS.contains(k) ? v.to(d) : v));
         return out;
     }
 
