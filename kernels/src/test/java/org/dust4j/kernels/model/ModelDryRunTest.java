@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,7 +32,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The whole DUST model (dual and single stream) through the CUDA backend's launch path, without a GPU: the backend runs
+ * The whole DUST model (dual and single stream) and the GR00T-N1.5 head through the CUDA backend's launch path, without a GPU: the backend runs
  * over {@link DryGpu}, which holds memory as host bytes and checks every kernel launch against the kernel's PTX
  * parameter layout and the hardware limits, but does not execute kernels. So this test checks the wiring, not values:
  * <ul>
@@ -110,6 +112,46 @@ class ModelDryRunTest {
     @Test
     void singleStreamForwardLossBackwardSampleAndTrainStep() {
         run("single_stream", Set.of("dust_adaln_fwd_f32", "dust_cat_linear_fwd_f32", "dust_attn_fwd_f32_d32", "dust_gemm_f32"));
+    }
+
+    /** The GR00T-N1.5 head (the test fixture's config with head dim 32, which has an attention kernel). */
+    @Test
+    void gr00tForwardLossBackwardAndSample() throws Exception {
+        Path fixture = Path.of("").toAbsolutePath();
+        while (fixture != null && !Files.isDirectory(fixture.resolve("testdata/model/gr00t"))) fixture = fixture.getParent();
+        assertNotNull(fixture, "testdata/model/gr00t not found");
+        String json = Files.readString(fixture.resolve("testdata/model/gr00t/config.json")).replace("\"attention_head_dim\": 8", "\"attention_head_dim\": 32")
+                .replace("\"cross_attention_dim\": 16", "\"cross_attention_dim\": 64").replace("\"backbone_embedding_dim\": 16", "\"backbone_embedding_dim\": 64")
+                .replace("\"input_embedding_dim\": 16", "\"input_embedding_dim\": 64");
+        ModelConfig c = ModelConfig.parse(json);
+        PolicyModel m = PolicyModel.create(c, 3);
+        m.to(CUDA);
+        Map<String, Tensor> data = batch(c, 5);
+        data.remove("future");
+        Map<String, Tensor> fin = new LinkedHashMap<>();
+        fin.put("vl", data.get("vl"));
+        fin.put("state", data.get("state"));
+        fin.put("actions_noisy", randn(51, B, 4, 3));
+        fin.put("t_action", Tensor.ofLongs(new long[] {3, 700}, B));
+        fin.put("embodiment_id", data.get("embodiment_id"));
+        int l0 = gpu.launches.size(), d0 = gpu.downloads.size();
+        onDevice("v_action", m.forward(fin).get("v_action"), B, 4, 3);
+        assertTrue(kernelsSince(l0).containsAll(Set.of("dust_adaln_fwd_f32", "dust_cat_linear_fwd_f32", "dust_attn_fwd_f32_d32")), kernelsSince(l0).toString());
+        m.train();
+        PolicyModel.Losses l = m.loss(FlowNoise.complete(data, c, 9, CUDA));
+        onDevice("loss", l.loss().value());
+        l.loss().backward();
+        for (Map.Entry<String, Var> e : m.namedParameters().entrySet()) {
+            assertNotNull(e.getValue().grad(), e.getKey() + " got a gradient");
+            onDevice(e.getKey() + " grad", e.getValue().grad(), e.getValue().shape());
+        }
+        m.eval();
+        Map<String, Tensor> sin = new LinkedHashMap<>(fin);
+        sin.remove("actions_noisy");
+        sin.remove("t_action");
+        sin.put("noise_action", randn(52, B, 4, 3));
+        onDevice("sampled actions", m.sample(sin, SamplerOptions.defaults()).get("actions"), B, 4, 3);
+        assertEquals(List.of(), gpu.downloads.subList(d0, gpu.downloads.size()), "forward, loss, backward and sampler download nothing");
     }
 
     void run(String arch, Set<String> forwardKernels) {
