@@ -13,7 +13,9 @@ import org.dust4j.autograd.nn.ContextCache;
 import org.dust4j.autograd.nn.Module;
 import org.dust4j.autograd.nn.ParamInit;
 import org.dust4j.tensor.Tensor;
+import org.dust4j.weights.AtomicFiles;
 import org.dust4j.weights.SafetensorsException;
+import org.dust4j.weights.ShardedCheckpoint;
 import org.dust4j.weights.StateDict;
 import org.dust4j.weights.TensorSource;
 
@@ -79,7 +81,34 @@ public abstract sealed class PolicyModel extends Module permits DustModel, Gr00t
 
     /** A randomly initialised model of the config's type (torch-like defaults from a seeded {@link ParamInit}). */
     public static PolicyModel create(ModelConfig config, long seed) {
+        requireMemory(config, 1, "create");
         return create(config, new ParamInit(seed));
+    }
+
+    /**
+     * Number of parameters of a config's model, counted on a placeholder model (no values allocated; the config's
+     * bounds keep the module count small).
+     */
+    public static long parameterCount(ModelConfig config) {
+        long n = 0;
+        for (Var p : create(config, ParamInit.placeholders(0)).parameters()) n += p.value().numel();
+        return n;
+    }
+
+    /**
+     * Checks that {@code copies} F32 copies of the model's parameters (1 to hold it; training needs about 4:
+     * weights, gradients, two AdamW moments) fit into the heap still free; one line naming {@code what} otherwise.
+     */
+    public static void requireMemory(ModelConfig config, int copies, String what) {
+        long params = parameterCount(config);
+        Runtime rt = Runtime.getRuntime();
+        long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+        long need = params * 4L * copies;
+        if (need < 0 || need > free) {
+            throw new ConfigException(String.format(java.util.Locale.ROOT,
+                    "%s: a %s model of %,d parameters needs about %,d MiB (%d x F32), more than the %,d MiB of heap free (raise -Xmx or shrink the config)",
+                    what, config.type(), params, need / (1 << 20), copies, free / (1 << 20)));
+        }
     }
 
     private static PolicyModel create(ModelConfig config, ParamInit init) {
@@ -101,8 +130,12 @@ public abstract sealed class PolicyModel extends Module permits DustModel, Gr00t
      * memory is the weights themselves.
      */
     public static PolicyModel load(Path dir, long seed) throws SafetensorsException {
-        PolicyModel m = create(ModelConfig.read(dir), ParamInit.placeholders(seed));
+        ModelConfig config = ModelConfig.read(dir);
+        requireMemory(config, 1, "load " + dir);
+        PolicyModel m = create(config, ParamInit.placeholders(seed));
         try (TensorSource src = TensorSource.open(dir)) {
+            // two shards holding one tensor, or an index out of step with its shards, is an error (as in inspect)
+            if (src instanceof ShardedCheckpoint sc) sc.validateAll();
             // big files: drop each tensor's mapped pages once decoded (resident memory = the weights, not weights + file)
             m.loadWeights(fileBytes(src) > BIG_FILE ? new PageRelease(src) : src);
         }
@@ -146,9 +179,7 @@ public abstract sealed class PolicyModel extends Module permits DustModel, Gr00t
     }
 
     static void writeAtomically(Path file, String text) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.writeString(tmp, text);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.writeString(file, text);
     }
 
     /**
