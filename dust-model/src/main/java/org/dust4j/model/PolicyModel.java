@@ -51,9 +51,20 @@ public abstract sealed class PolicyModel extends Module permits DustModel, Gr00t
 
     // ------------------------------------------------------------------ operations
 
+    private boolean allowNonFinite;
+
+    /**
+     * Whether forward, loss and sample accept inputs holding NaN or ±Infinity (default false: such an input is a
+     * one-line error naming the tensor). When allowed they propagate through the model as in PyTorch.
+     */
+    public PolicyModel allowNonFinite(boolean allow) {
+        this.allowNonFinite = allow;
+        return this;
+    }
+
     /** {@code dust4j forward}: validates the inputs and returns the velocities (no tape, current train/eval mode). */
     public Map<String, Tensor> forward(Map<String, Tensor> inputs) {
-        Map<String, Tensor> in = forwardSpec().check(inputs);
+        Map<String, Tensor> in = forwardSpec().check(inputs, allowNonFinite);
         try (var g = GradMode.noGrad()) {
             Map<String, Tensor> out = new LinkedHashMap<>();
             forwardChecked(in).forEach((k, v) -> out.put(k, v.value()));
@@ -63,7 +74,11 @@ public abstract sealed class PolicyModel extends Module permits DustModel, Gr00t
 
     /** {@code dust4j loss}: validates and returns the loss graph (records a tape when grad mode is on). */
     public Losses loss(Map<String, Tensor> inputs) {
-        return lossChecked(lossSpec().check(inputs));
+        Map<String, Tensor> in = lossSpec().check(inputs, allowNonFinite);
+        if (in.get("vl").size(0) == 0) {
+            throw new InputSpec.InputException("loss: input 'vl' has batch size 0; the loss of an empty batch is undefined (forward and sample accept B = 0)");
+        }
+        return lossChecked(in);
     }
 
     /**
@@ -71,7 +86,7 @@ public abstract sealed class PolicyModel extends Module permits DustModel, Gr00t
      * VL features are computed once per call ({@link ContextCache}): every step attends to the same features.
      */
     public Map<String, Tensor> sample(Map<String, Tensor> inputs, SamplerOptions options) {
-        Map<String, Tensor> in = sampleSpec().check(inputs);
+        Map<String, Tensor> in = sampleSpec().check(inputs, allowNonFinite);
         try (var g = GradMode.noGrad(); var kv = ContextCache.open()) {
             return sampleChecked(in, options);
         }
