@@ -221,12 +221,14 @@ public final class Trainer {
     }
 
     /**
-     * The checkpoint that {@link #resume} would load from {@code path}: {@code path} itself when it holds a
-     * trainer.json (one checkpoint), else the newest complete checkpoint in the checkpoint directory; empty if none.
+     * The checkpoint that {@link #resume} would load from {@code path}: the newest complete checkpoint in the
+     * checkpoint directory, else {@code path} itself when it holds a trainer.json (one checkpoint directory, or the
+     * single-directory layout of earlier versions); empty if none.
      */
     public static java.util.Optional<Path> checkpointIn(Path path) throws IOException {
-        if (Files.isRegularFile(path.resolve("trainer.json"))) return java.util.Optional.of(path);
-        return Checkpoints.latest(path);
+        java.util.Optional<Path> latest = Checkpoints.latest(path);
+        if (latest.isEmpty() && Files.isRegularFile(path.resolve("trainer.json"))) return java.util.Optional.of(path);
+        return latest;
     }
 
     /** The largest trainer.json read (one line per parameter name). */
