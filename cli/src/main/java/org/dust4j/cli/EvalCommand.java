@@ -111,9 +111,6 @@ public final class EvalCommand implements Callable<Integer> {
         n.put("rate", r.rate());
         double[] ci = r.wilson95();
         n.putArray("wilson95").add(ci[0]).add(ci[1]);
-        Path abs = file.toAbsolutePath();
-        Path tmp = abs.resolveSibling(abs.getFileName() + ".tmp");
-        Files.writeString(tmp, json.writerWithDefaultPrettyPrinter().writeValueAsString(n) + "\n");
-        Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        org.dust4j.weights.AtomicFiles.writeString(file, json.writerWithDefaultPrettyPrinter().writeValueAsString(n) + "\n");
     }
 }

@@ -160,9 +160,7 @@ public final class TrainCommand implements Callable<Integer> {
                 for (double v : y) positive &= v > 0;
                 if (positive) c.addSeries(names[k - 1], m[0], y).setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
             }
-            Path tmp = png.resolveSibling(png.getFileName() + ".tmp.png");
-            BitmapEncoder.saveBitmap(c, tmp.toString(), BitmapEncoder.BitmapFormat.PNG);
-            Files.move(tmp, png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            AblateCommand.savePng(c, png);
         } catch (IOException | RuntimeException e) {
             System.err.println("dust4j: warning: could not write " + png + ": " + e.getMessage());
         }
