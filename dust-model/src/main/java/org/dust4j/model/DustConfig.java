@@ -143,6 +143,8 @@ public record DustConfig(
         ModelConfig.inRange("num_timestep_buckets", numTimestepBuckets, 1, MAX_BUCKETS);
         ModelConfig.inRange("num_inference_timesteps", numInferenceTimesteps, 1, MAX_INFERENCE_STEPS);
         ModelConfig.inRange("num_attention_heads x attention_head_dim", (long) numAttentionHeads * attentionHeadDim, 1, MAX_WIDTH);
+        ModelConfig.inRange("num_vision_tokens x num_attention_heads x attention_head_dim", (long) numVisionTokens * numAttentionHeads * attentionHeadDim,
+                1, MAX_POSITION_TABLE);
         ModelConfig.finiteIn("noise_beta_alpha", noiseBetaAlpha, 0, 1e6, true, false);
         ModelConfig.finiteIn("noise_beta_beta", noiseBetaBeta, 0, 1e6, true, false);
         ModelConfig.finiteIn("noise_s", noiseS, 0, 1, true, false);

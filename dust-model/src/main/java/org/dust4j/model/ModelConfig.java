@@ -56,7 +56,9 @@ public sealed interface ModelConfig permits DustConfig, Gr00tConfig, FlareConfig
     int MAX_WIDTH = 1 << 16;
     int MAX_LAYERS = 1024;
     int MAX_EMBODIMENTS = 1 << 16;
-    int MAX_TOKENS = 1 << 20;
+    int MAX_TOKENS = 1 << 16;
+    /** num_vision_tokens x inner width: the 2D position code table DUST builds when it is created. */
+    long MAX_POSITION_TABLE = 1L << 24;
     int MAX_BUCKETS = 1 << 24;
     int MAX_INFERENCE_STEPS = 100_000;
 
