@@ -28,11 +28,11 @@ final class CliBounds {
             Map.entry("--threads", new double[] {1, 1024}),
             Map.entry("--action-steps", new double[] {0, org.dust4j.model.SamplerOptions.MAX_STEPS}),
             Map.entry("--q", new double[] {1, org.dust4j.model.SamplerOptions.MAX_STEPS}),
-            Map.entry("--top-size", new double[] {8, 1024}),
-            Map.entry("--wrist-size", new double[] {8, 1024}),
+            Map.entry("--top-size", new double[] {4, 1024}),
+            Map.entry("--wrist-size", new double[] {4, 1024}),
             Map.entry("--horizon", new double[] {1, 65_536}),
-            Map.entry("--frames", new double[] {1, 10_000}),
-            Map.entry("--scale", new double[] {1, 64}));
+            Map.entry("--frames", new double[] {1, 64}),
+            Map.entry("--scale", new double[] {1, 16}));
 
     /** Options whose lower bound is exclusive (a learning rate of 0 trains nothing). */
     static final java.util.Set<String> OPEN_LOW = java.util.Set.of("--lr");
