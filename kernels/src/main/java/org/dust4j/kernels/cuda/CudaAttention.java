@@ -5,6 +5,7 @@ import static org.dust4j.kernels.cuda.CudaBackend.*;
 import java.util.Arrays;
 import org.dust4j.tensor.Backend;
 import org.dust4j.tensor.Backends;
+import org.dust4j.tensor.Checks;
 import org.dust4j.tensor.DType;
 import org.dust4j.tensor.Shape;
 import org.dust4j.tensor.Tensor;
@@ -16,21 +17,6 @@ final class CudaAttention {
 
     CudaAttention(CudaBackend cb) { this.cb = cb; }
 
-    static int[] checkAttention(String op, Tensor q, Tensor k, Tensor v) {
-        if (q.rank() != 4 || k.rank() != 4 || v.rank() != 4) {
-            throw new IllegalArgumentException(op + ": q, k, v must be [B,H,T,dh], got " + Shape.str(q.shape()) + ", " + Shape.str(k.shape())
-                    + ", " + Shape.str(v.shape()));
-        }
-        int b = q.size(0), h = q.size(1), tq = q.size(2), dh = q.size(3), tk = k.size(2);
-        if (k.size(0) != b || k.size(1) != h || k.size(3) != dh || !Arrays.equals(k.shape(), v.shape())) {
-            throw new IllegalArgumentException(op + ": q " + Shape.str(q.shape()) + " does not match k " + Shape.str(k.shape()) + " and v "
-                    + Shape.str(v.shape()));
-        }
-        if (q.dtype() != k.dtype() || q.dtype() != v.dtype()) {
-            throw new IllegalArgumentException(op + ": q, k, v dtypes differ: " + q.dtype() + ", " + k.dtype() + ", " + v.dtype());
-        }
-        return new int[] {b, h, tq, tk, dh};
-    }
 
     /** The view itself when its head dim is contiguous (B/H/T strides are free), else a dense copy. */
     Tensor headContiguous(Tensor t) {
@@ -46,7 +32,7 @@ final class CudaAttention {
     }
 
     public Backend.AttentionResult attention(Tensor q, Tensor k, Tensor v, float scale) {
-        int[] g = checkAttention("attention", q, k, v);
+        int[] g = Checks.attention("attention", q, k, v);
         int b = g[0], h = g[1], tq = g[2], tk = g[3], dh = g[4];
         String s = sfx(q.dtype(), "attention");
         if (!LaunchGeometry.attentionHeadDimSupported(dh)) {
@@ -74,8 +60,8 @@ final class CudaAttention {
     }
 
     public Backend.AttentionGrads attentionBackward(Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, Tensor gradOut, float scale) {
-        int[] g = checkAttention("attention backward", q, k, v);
-        requireShape("attention backward", "gradOut", gradOut, q.shape());
+        int[] g = Checks.attention("attention backward", q, k, v);
+        Checks.requireShape("attention backward", "gradOut", gradOut, q.shape());
         int b = g[0], h = g[1], tq = g[2], tk = g[3], dh = g[4];
         String s = sfx(q.dtype(), "attention backward");
         if (!LaunchGeometry.attentionHeadDimSupported(dh)) {

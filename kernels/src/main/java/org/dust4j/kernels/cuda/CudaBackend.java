@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.dust4j.tensor.Backend;
 import org.dust4j.tensor.Backends;
+import org.dust4j.tensor.Checks;
 import org.dust4j.tensor.DType;
 import org.dust4j.tensor.Device;
 import org.dust4j.tensor.Ops;
@@ -21,7 +22,7 @@ import org.dust4j.tensor.Tensor;
  * CPU backend are split; this class holds memory, transfers and the shared helpers, and delegates. Float ops take F32 (BF16 where a kernel has a BF16 variant:
  * gemm operands, attention, norms, softmax) and accumulate in F32.
  */
-public final class CudaBackend implements Backend, FusedOps, AutoCloseable {
+public final class CudaBackend implements Backend, AutoCloseable {
     private final Gpu gpu;
     private final Device device;
     private final CachingAllocator allocator;
@@ -122,6 +123,12 @@ public final class CudaBackend implements Backend, FusedOps, AutoCloseable {
         return t.isContiguous() ? t : copy(t);
     }
 
+    @Override
+    public Tensor toCpu(Tensor x) { return x.storage() instanceof CudaStorage ? toHost(x) : Backends.cpu().copy(x); }
+
+    @Override
+    public Tensor fromCpu(Tensor x) { return toDevice(x); }
+
     /** Uploads a CPU tensor (any view) as a dense device tensor of the same dtype. */
     public Tensor toDevice(Tensor cpu) {
         Tensor src = cpu.isContiguous() ? cpu : Backends.cpu().copy(cpu);
@@ -182,20 +189,6 @@ public final class CudaBackend implements Backend, FusedOps, AutoCloseable {
             case BF16 -> "bf16";
             default -> throw new IllegalArgumentException(op + ": expects F32 or BF16 input, got " + d);
         };
-    }
-
-    static void requireF32(String op, Tensor... ts) {
-        for (Tensor t : ts) {
-            if (t != null && t.dtype() != DType.F32) {
-                throw new IllegalArgumentException(op + ": expects F32 input, got " + t.dtype() + " of shape " + Shape.str(t.shape()));
-            }
-        }
-    }
-
-    static void requireShape(String op, String what, Tensor t, int... shape) {
-        if (!Arrays.equals(t.shape(), shape)) {
-            throw new IllegalArgumentException(op + ": " + what + " has shape " + Shape.str(t.shape()) + ", expected " + Shape.str(shape));
-        }
     }
 
     // ------------------------------------------------------------ memory
@@ -387,7 +380,10 @@ public final class CudaBackend implements Backend, FusedOps, AutoCloseable {
     }
 
     @Override
-    public void gatedResidual(Tensor x, Tensor h, Tensor gate) { fused.gatedResidual(x, h, gate); }
+    public Tensor gatedResidual(Tensor x, Tensor h, Tensor gate) { return fused.gatedResidual(x, h, gate); }
+
+    /** AdaLN-Zero residual {@code x += gate[b] * h} in place on x (contiguous, on the device). */
+    public void gatedResidualInPlace(Tensor x, Tensor h, Tensor gate) { fused.gatedResidualInPlace(x, h, gate); }
 
     @Override
     public GatedGrads gatedResidualBackward(Tensor gradOut, Tensor h, Tensor gate) { return fused.gatedResidualBackward(gradOut, h, gate); }

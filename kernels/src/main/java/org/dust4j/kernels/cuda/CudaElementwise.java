@@ -3,6 +3,7 @@ package org.dust4j.kernels.cuda;
 import static org.dust4j.kernels.cuda.CudaBackend.*;
 
 import java.util.Arrays;
+import org.dust4j.tensor.Checks;
 import org.dust4j.tensor.DType;
 import org.dust4j.tensor.Ops;
 import org.dust4j.tensor.Shape;
@@ -15,7 +16,7 @@ final class CudaElementwise {
     CudaElementwise(CudaBackend cb) { this.cb = cb; }
 
     public Tensor binary(Ops.Binary op, Tensor a, Tensor b) {
-        requireF32(op.name().toLowerCase(), a, b);
+        Checks.requireF32(op.name().toLowerCase(), a, b);
         int[] shape = Shape.broadcast(op.name().toLowerCase(), a.shape(), b.shape());
         a = cb.onDevice(a);
         b = cb.onDevice(b);
@@ -32,7 +33,7 @@ final class CudaElementwise {
     }
 
     public Tensor scalar(Ops.Scalar op, Tensor x, float s) {
-        requireF32("scalar " + op.name().toLowerCase(), x);
+        Checks.requireF32("scalar " + op.name().toLowerCase(), x);
         x = cb.onDevice(x);
         Tensor out = cb.empty(DType.F32, x.shape());
         long n = out.numel();
@@ -52,7 +53,7 @@ final class CudaElementwise {
             Tensor xd = cb.dense(x);
             cb.launch("dust_unary_bf16", LaunchGeometry.elementwise(n), new KernelArgs().i32(op.ordinal()).ptr(at(xd)).ptr(at(out)).i64(n));
         } else {
-            requireF32(op.name().toLowerCase(), x);
+            Checks.requireF32(op.name().toLowerCase(), x);
             cb.launch("dust_unary_f32", LaunchGeometry.elementwise(n), new KernelArgs().i32(op.ordinal()).ptr(base(x)).struct(StridedMap.of(x).pack())
                     .ptr(at(out)).i64(n));
         }
@@ -61,7 +62,7 @@ final class CudaElementwise {
 
     public Tensor unaryBackward(Ops.Unary op, Tensor x, Tensor gradOut) {
         String name = op.name().toLowerCase() + " backward";
-        requireShape(name, "gradOut", gradOut, x.shape());
+        Checks.requireShape(name, "gradOut", gradOut, x.shape());
         x = cb.onDevice(x);
         gradOut = cb.onDevice(gradOut);
         Tensor out = cb.empty(x.dtype(), x.shape());
@@ -71,7 +72,7 @@ final class CudaElementwise {
             Tensor xd = cb.dense(x), gd = cb.dense(gradOut);
             cb.launch("dust_unary_bwd_bf16", LaunchGeometry.elementwise(n), new KernelArgs().i32(op.ordinal()).ptr(at(xd)).ptr(at(gd)).ptr(at(out)).i64(n));
         } else {
-            requireF32(name, x, gradOut);
+            Checks.requireF32(name, x, gradOut);
             cb.launch("dust_unary_bwd_f32", LaunchGeometry.elementwise(n), new KernelArgs().i32(op.ordinal()).ptr(base(x)).struct(StridedMap.of(x).pack())
                     .ptr(base(gradOut)).struct(StridedMap.of(gradOut).pack()).ptr(at(out)).i64(n));
         }
@@ -79,7 +80,7 @@ final class CudaElementwise {
     }
 
     public void addInPlace(Tensor dst, Tensor src) {
-        requireF32("addInPlace", dst, src);
+        Checks.requireF32("addInPlace", dst, src);
         if (!dst.isContiguous()) throw new IllegalArgumentException("addInPlace: destination must be contiguous");
         int[] b = Shape.broadcast("addInPlace", src.shape(), dst.shape());
         if (!Arrays.equals(b, dst.shape())) {

@@ -3,6 +3,7 @@ package org.dust4j.kernels.cuda;
 import static org.dust4j.kernels.cuda.CudaBackend.*;
 
 import org.dust4j.tensor.Backend;
+import org.dust4j.tensor.Checks;
 import org.dust4j.tensor.DType;
 import org.dust4j.tensor.Tensor;
 
@@ -19,7 +20,7 @@ final class CudaFused {
     }
 
     public Backend.NormResult adaLn(Tensor x, Tensor scale, Tensor shift, float eps) {
-        int[] g = FusedReference.checkMod("adaLn", x, scale, shift);
+        int[] g = Checks.modulation("adaLn", x, scale, shift);
         int b = g[0], t = g[1], d = g[2];
         Tensor xd = cb.dense(x), sc = modRows(scale), sh = modRows(shift);
         if (sc.stride(0) != sh.stride(0)) {   // the kernel takes one row stride for both
@@ -35,9 +36,9 @@ final class CudaFused {
         return new Backend.NormResult(out, mean, rstd);
     }
 
-    public AdaLnGrads adaLnBackward(Tensor x, Tensor scale, Tensor mean, Tensor rstd, Tensor gradOut) {
-        int[] g = FusedReference.checkMod("adaLn backward", x, scale);
-        requireShape("adaLn backward", "gradOut", gradOut, x.shape());
+    public Backend.AdaLnGrads adaLnBackward(Tensor x, Tensor scale, Tensor mean, Tensor rstd, Tensor gradOut) {
+        int[] g = Checks.modulation("adaLn backward", x, scale);
+        Checks.requireShape("adaLn backward", "gradOut", gradOut, x.shape());
         int b = g[0], t = g[1], d = g[2];
         Tensor xd = cb.dense(x), sc = modRows(scale), md = cb.dense(mean), rd = cb.dense(rstd), gd = cb.dense(gradOut);
         String s = sfx(xd.dtype(), "adaLn backward");
@@ -48,12 +49,20 @@ final class CudaFused {
             cb.launch("dust_adaln_bwd_mod_" + s, LaunchGeometry.groupedColumns(d, b), new KernelArgs().ptr(at(xd)).ptr(at(md)).ptr(at(rd))
                     .ptr(at(gd)).ptr(at(dsc)).ptr(at(dsh)).i32(b * t).i32(d).i32(t));
         }
-        return new AdaLnGrads(dx, dsc, dsh);
+        return new Backend.AdaLnGrads(dx, dsc, dsh);
     }
 
-    public void gatedResidual(Tensor x, Tensor h, Tensor gate) {
-        int[] g = FusedReference.checkMod("gatedResidual", x, gate);
-        requireShape("gatedResidual", "h", h, x.shape());
+    /** {@code x + gate[b] * h} into a fresh tensor: a dense copy of x, then the in-place kernel. */
+    public Tensor gatedResidual(Tensor x, Tensor h, Tensor gate) {
+        Checks.modulation("gatedResidual", x, gate);
+        Tensor out = cb.copy(x);
+        gatedResidualInPlace(out, h, gate);
+        return out;
+    }
+
+    public void gatedResidualInPlace(Tensor x, Tensor h, Tensor gate) {
+        int[] g = Checks.modulation("gatedResidual", x, gate);
+        Checks.requireShape("gatedResidual", "h", h, x.shape());
         if (!x.isContiguous()) throw new IllegalArgumentException("gatedResidual: x must be contiguous (updated in place)");
         storage(x);
         Tensor hd = cb.dense(h), gt = modRows(gate);
@@ -64,9 +73,9 @@ final class CudaFused {
         }
     }
 
-    public GatedGrads gatedResidualBackward(Tensor gradOut, Tensor h, Tensor gate) {
-        int[] g = FusedReference.checkMod("gatedResidual backward", h, gate);
-        requireShape("gatedResidual backward", "gradOut", gradOut, h.shape());
+    public Backend.GatedGrads gatedResidualBackward(Tensor gradOut, Tensor h, Tensor gate) {
+        int[] g = Checks.modulation("gatedResidual backward", h, gate);
+        Checks.requireShape("gatedResidual backward", "gradOut", gradOut, h.shape());
         Tensor gd = cb.dense(gradOut), hd = cb.dense(h), gt = modRows(gate);
         String s = sfx(hd.dtype(), "gatedResidual backward");
         long rows = (long) g[0] * g[1];
@@ -77,12 +86,12 @@ final class CudaFused {
             cb.launch("dust_gated_residual_bwd_gate_" + s, LaunchGeometry.groupedColumns(g[2], g[0]),
                     new KernelArgs().ptr(at(hd)).ptr(at(gd)).ptr(at(dgate)).i32((int) rows).i32(g[2]).i32(g[1]));
         }
-        return new GatedGrads(dh, dgate);
+        return new Backend.GatedGrads(dh, dgate);
     }
 
-    public FlowLoss flowLoss(Tensor v, Tensor data, Tensor eps, Tensor elemMask, Tensor sampleMask, float gradScale) {
-        FusedReference.checkFlow(v, data, eps, elemMask, sampleMask);
-        requireF32("flowLoss", v, data, eps, elemMask, sampleMask);
+    public Backend.FlowLoss flowLoss(Tensor v, Tensor data, Tensor eps, Tensor elemMask, Tensor sampleMask, float gradScale) {
+        Checks.flowLoss(v, data, eps, elemMask, sampleMask);
+        Checks.requireF32("flowLoss", v, data, eps, elemMask, sampleMask);
         Tensor vd = cb.dense(v), dd = cb.dense(data), ed = cb.dense(eps), em = cb.dense(elemMask), sm = cb.dense(sampleMask);
         long n = v.numel();
         long per = v.rank() == 0 || v.size(0) == 0 ? 1 : n / v.size(0);
@@ -97,14 +106,12 @@ final class CudaFused {
         cb.launch("dust_flow_loss_fused_f32", new LaunchGeometry.Launch(new int[] {LaunchGeometry.SUM_BLOCKS, 1, 1}, new int[] {256, 1, 1}, 0),
                 new KernelArgs().ptr(at(vd)).ptr(at(dd)).ptr(at(ed)).ptr(at(em)).ptr(at(sm)).i64(per).i64(n).ptr(at(den)).f32(gradScale)
                         .ptr(at(grad)).ptr(at(partials)).ptr(at(counter)).ptr(at(out)));
-        float[] lo = cb.toHost(out).toFloatArray();
-        return new FlowLoss(lo[0], lo[1], grad);
+        return new Backend.FlowLoss(out.narrow(0, 0, 1).reshape(), out.narrow(0, 1, 1).reshape(), grad);   // stays on the device
     }
 
     public Tensor categoryLinear(Tensor x, Tensor w, Tensor bias, Tensor ids) {
-        int[] g = FusedReference.checkCat("categoryLinear", x, w, ids.storage() instanceof CudaStorage ? cb.toHost(ids) : ids);
+        int[] g = Checks.categoryLinear("categoryLinear", x, w, bias, ids);
         int b = g[0], t = g[1], in = g[2], out = g[3];
-        if (bias != null) requireShape("categoryLinear", "bias", bias, g[4], out);
         Tensor xd = cb.dense(x), wd = cb.dense(w), bd = cb.dense(bias), id = cb.deviceIndices("categoryLinear", ids, g[4]);
         Tensor y = cb.empty(xd.dtype(), b, t, out);
         if ((long) b * t * out > 0) {
@@ -114,10 +121,10 @@ final class CudaFused {
         return y;
     }
 
-    public CategoryLinearGrads categoryLinearBackward(Tensor x, Tensor w, Tensor ids, Tensor gradOut, boolean hasBias) {
-        int[] g = FusedReference.checkCat("categoryLinear backward", x, w, ids.storage() instanceof CudaStorage ? cb.toHost(ids) : ids);
+    public Backend.CategoryLinearGrads categoryLinearBackward(Tensor x, Tensor w, Tensor ids, Tensor gradOut, boolean hasBias) {
+        int[] g = Checks.categoryLinear("categoryLinear backward", x, w, null, ids);
         int b = g[0], t = g[1], in = g[2], out = g[3], cats = g[4];
-        requireShape("categoryLinear backward", "gradOut", gradOut, b, t, out);
+        Checks.requireShape("categoryLinear backward", "gradOut", gradOut, b, t, out);
         Tensor xd = cb.dense(x), wd = cb.dense(w), gd = cb.dense(gradOut), id = cb.deviceIndices("categoryLinear backward", ids, cats);
         String s = sfx(xd.dtype(), "categoryLinear backward");
         Tensor dx = cb.empty(xd.dtype(), b, t, in), dw = cb.empty(DType.F32, cats, in, out), db = hasBias ? cb.empty(DType.F32, cats, out) : null;
@@ -135,6 +142,6 @@ final class CudaFused {
             cb.launch("dust_cat_linear_bwd_db_" + s, LaunchGeometry.elementwise((long) cats * out),
                     new KernelArgs().ptr(at(gd)).ptr(at(id)).ptr(at(db)).i32(b).i32(t).i32(out).i32(cats));
         }
-        return new CategoryLinearGrads(dx, dw, db);
+        return new Backend.CategoryLinearGrads(dx, dw, db);
     }
 }

@@ -2,6 +2,7 @@ package org.dust4j.kernels.cuda;
 
 import static org.dust4j.kernels.cuda.CudaBackend.*;
 
+import org.dust4j.tensor.Checks;
 import org.dust4j.tensor.DType;
 import org.dust4j.tensor.Shape;
 import org.dust4j.tensor.Tensor;
@@ -13,26 +14,13 @@ final class CudaGemm {
     CudaGemm(CudaBackend cb) { this.cb = cb; }
 
     public void gemm(float alpha, Tensor a, boolean transA, Tensor b, boolean transB, float beta, Tensor c) {
-        for (Tensor t : new Tensor[] {a, b, c}) {
-            if (t.rank() < 2 || t.rank() > 3) {
-                throw new IllegalArgumentException("gemm: operands must be rank 2 or 3, got A " + Shape.str(a.shape()) + ", B "
-                        + Shape.str(b.shape()) + ", C " + Shape.str(c.shape()));
-            }
-        }
+        Checks.GemmDims dims = Checks.gemm(a, transA, b, transB, c);
         if (c.dtype() != DType.F32) throw new IllegalArgumentException("gemm: C must be F32, got " + c.dtype());
         if (a.dtype() != b.dtype() || (a.dtype() != DType.F32 && a.dtype() != DType.BF16)) {
             throw new IllegalArgumentException("gemm: A and B must both be F32 or both BF16, got " + a.dtype() + " and " + b.dtype());
         }
         Tensor la = transA ? a.mT() : a, lb = transB ? b.mT() : b;
-        int m = la.size(-2), k = la.size(-1), kb = lb.size(-2), n = lb.size(-1);
-        String desc = "A " + Shape.str(a.shape()) + (transA ? "^T" : "") + ", B " + Shape.str(b.shape()) + (transB ? "^T" : "") + ", C "
-                + Shape.str(c.shape());
-        if (k != kb) throw new IllegalArgumentException("gemm: inner dimensions differ (" + k + " vs " + kb + "): " + desc);
-        if (c.size(-2) != m || c.size(-1) != n) throw new IllegalArgumentException("gemm: C must be [" + m + ", " + n + "]: " + desc);
-        int batch = c.rank() == 3 ? c.size(0) : 1;
-        if ((a.rank() == 3 && (c.rank() != 3 || a.size(0) != batch)) || (b.rank() == 3 && (c.rank() != 3 || b.size(0) != batch))) {
-            throw new IllegalArgumentException("gemm: batch sizes differ: " + desc);
-        }
+        int m = dims.m(), k = dims.k(), n = dims.n(), batch = dims.batch();
         if (m == 0 || n == 0 || batch == 0) return;
         la = cb.onDevice(la);
         lb = cb.onDevice(lb);

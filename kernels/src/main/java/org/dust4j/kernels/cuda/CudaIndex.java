@@ -5,6 +5,7 @@ import static org.dust4j.kernels.cuda.CudaBackend.*;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import org.dust4j.tensor.Checks;
 import org.dust4j.tensor.DType;
 import org.dust4j.tensor.Shape;
 import org.dust4j.tensor.Tensor;
@@ -17,13 +18,9 @@ final class CudaIndex {
 
     /** Host copy of integer indices after the range check, uploaded as I32. */
     Tensor deviceIndices(String op, Tensor indices, int bound) {
-        if (indices.dtype().isFloating()) throw new IllegalArgumentException(op + ": indices must be I64 or I32, got " + indices.dtype());
-        long[] idx = (indices.storage() instanceof CudaStorage ? cb.toHost(indices) : indices).toLongArray();
+        long[] idx = Checks.indices(op, indices.storage() instanceof CudaStorage ? cb.toHost(indices) : indices, bound);
         int[] i32 = new int[idx.length];
-        for (int i = 0; i < idx.length; i++) {
-            if (idx[i] < 0 || idx[i] >= bound) throw new IndexOutOfBoundsException(op + ": index " + idx[i] + " out of range [0, " + bound + ")");
-            i32[i] = (int) idx[i];
-        }
+        for (int i = 0; i < idx.length; i++) i32[i] = (int) idx[i];
         return cb.toDevice(Tensor.ofInts(i32, idx.length));
     }
 
@@ -52,8 +49,8 @@ final class CudaIndex {
     }
 
     public Tensor scatterAddRows(Tensor src, Tensor indices, int numRows) {
-        requireF32("scatterAddRows", src);
-        int d = CudaNorm.lastDim("scatterAddRows", src);
+        Checks.requireF32("scatterAddRows", src);
+        int d = Checks.lastDim("scatterAddRows", src);
         Tensor idx = deviceIndices("scatterAddRows", indices, numRows);
         if ((long) idx.numel() * d != src.numel()) {
             throw new IllegalArgumentException("scatterAddRows: source " + Shape.str(src.shape()) + " does not hold one row per index of "

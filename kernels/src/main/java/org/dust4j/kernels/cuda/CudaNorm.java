@@ -4,6 +4,7 @@ import static org.dust4j.kernels.cuda.CudaBackend.*;
 
 import java.util.Arrays;
 import org.dust4j.tensor.Backend;
+import org.dust4j.tensor.Checks;
 import org.dust4j.tensor.DType;
 import org.dust4j.tensor.Tensor;
 
@@ -13,13 +14,9 @@ final class CudaNorm {
 
     CudaNorm(CudaBackend cb) { this.cb = cb; }
 
-    static int lastDim(String op, Tensor x) {
-        if (x.rank() == 0) throw new IllegalArgumentException(op + ": needs rank >= 1, got a scalar");
-        return x.size(-1);
-    }
 
     public Tensor softmax(Tensor x) {
-        int d = lastDim("softmax", x);
+        int d = Checks.lastDim("softmax", x);
         Tensor xd = cb.dense(x);
         Tensor out = cb.empty(xd.dtype(), x.shape());
         long rows = d == 0 ? 0 : x.numel() / d;
@@ -28,8 +25,8 @@ final class CudaNorm {
     }
 
     public Tensor softmaxBackward(Tensor y, Tensor gradOut) {
-        requireShape("softmax backward", "gradOut", gradOut, y.shape());
-        int d = lastDim("softmax backward", y);
+        Checks.requireShape("softmax backward", "gradOut", gradOut, y.shape());
+        int d = Checks.lastDim("softmax backward", y);
         Tensor yd = cb.dense(y), gd = cb.dense(gradOut);
         if (yd.dtype() != gd.dtype()) throw new IllegalArgumentException("softmax backward: y " + yd.dtype() + " and gradOut " + gd.dtype() + " differ");
         Tensor out = cb.empty(yd.dtype(), y.shape());
@@ -41,14 +38,6 @@ final class CudaNorm {
         return out;
     }
 
-    static void checkNormParams(String op, Tensor x, Tensor weight, Tensor bias) {
-        int d = lastDim(op, x);
-        if (weight != null) requireShape(op, "weight", weight, d);
-        if (bias != null) requireShape(op, "bias", bias, d);
-        for (Tensor t : new Tensor[] {weight, bias}) {
-            if (t != null && t.dtype() != x.dtype()) throw new IllegalArgumentException(op + ": parameter dtype " + t.dtype() + " differs from x " + x.dtype());
-        }
-    }
 
     public Backend.NormResult layerNorm(Tensor x, Tensor weight, Tensor bias, float eps) {
         return norm("layerNorm", x, weight, bias, eps, false);
@@ -59,7 +48,7 @@ final class CudaNorm {
     }
 
     Backend.NormResult norm(String op, Tensor x, Tensor weight, Tensor bias, float eps, boolean rms) {
-        checkNormParams(op, x, weight, bias);
+        Checks.normParams(op, x, weight, bias);
         int d = x.size(-1);
         long rows = d == 0 ? 0 : x.numel() / d;
         int[] rs = Arrays.copyOf(x.shape(), x.rank() - 1);
@@ -90,8 +79,8 @@ final class CudaNorm {
     static int paramGroups(long rows) { return (int) Math.max(1, Math.min(rows, 128)); }
 
     Backend.NormGrads normBackward(String op, Tensor x, Tensor weight, Tensor mean, Tensor rstd, Tensor gradOut, boolean hasBias) {
-        checkNormParams(op, x, weight, null);
-        requireShape(op, "gradOut", gradOut, x.shape());
+        Checks.normParams(op, x, weight, null);
+        Checks.requireShape(op, "gradOut", gradOut, x.shape());
         int d = x.size(-1);
         long rows = d == 0 ? 0 : x.numel() / d;
         Tensor xd = cb.dense(x), w = cb.dense(weight), md = cb.dense(mean), rd = cb.dense(rstd), gd = cb.dense(gradOut);

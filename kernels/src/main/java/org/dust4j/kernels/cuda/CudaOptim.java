@@ -4,6 +4,7 @@ import static org.dust4j.kernels.cuda.CudaBackend.*;
 
 import java.nio.ByteBuffer;
 import java.util.List;
+import org.dust4j.tensor.Checks;
 import org.dust4j.tensor.DType;
 import org.dust4j.tensor.Tensor;
 
@@ -14,12 +15,7 @@ final class CudaOptim {
     CudaOptim(CudaBackend cb) { this.cb = cb; }
 
     static void checkAdamw(Tensor param, Tensor grad, Tensor m, Tensor v) {
-        requireF32("adamw", param, grad, m, v);
-        for (Tensor t : new Tensor[] {grad, m, v}) {
-            requireShape("adamw", "state", t, param.shape());
-            if (!t.isContiguous()) throw new IllegalArgumentException("adamw: tensors must be contiguous");
-        }
-        if (!param.isContiguous()) throw new IllegalArgumentException("adamw: param must be contiguous");
+        Checks.adamw(param, grad, m, v);
         for (Tensor t : new Tensor[] {param, grad, m, v}) storage(t);
     }
 

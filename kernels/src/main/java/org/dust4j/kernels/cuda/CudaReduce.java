@@ -5,6 +5,7 @@ import static org.dust4j.kernels.cuda.CudaBackend.*;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import org.dust4j.tensor.Checks;
 import org.dust4j.tensor.DType;
 import org.dust4j.tensor.Ops;
 import org.dust4j.tensor.Shape;
@@ -18,7 +19,7 @@ final class CudaReduce {
 
     public Tensor reduce(Ops.Reduce op, Tensor x, int axis, boolean keepDim) {
         String name = op.name().toLowerCase();
-        requireF32(name, x);
+        Checks.requireF32(name, x);
         int a = Shape.axis(name, axis, x.rank());
         int[] shape = x.shape();
         long outer = 1, inner = 1;
@@ -42,7 +43,7 @@ final class CudaReduce {
     }
 
     public Tensor sumTo(Tensor x, int[] shape) {
-        requireF32("sumTo", x);
+        Checks.requireF32("sumTo", x);
         int[] xs = x.shape();
         if (!Arrays.equals(Shape.broadcast("sumTo", shape, xs), xs)) {
             throw new IllegalArgumentException("sumTo: " + Shape.str(shape) + " does not broadcast to " + Shape.str(xs));
@@ -57,7 +58,7 @@ final class CudaReduce {
     }
 
     double sum(Tensor x, boolean squares) {
-        requireF32(squares ? "sumSquares" : "sumAll", x);
+        Checks.requireF32(squares ? "sumSquares" : "sumAll", x);
         long n = x.numel();
         if (n == 0) return 0;
         Tensor xd = cb.dense(x);
