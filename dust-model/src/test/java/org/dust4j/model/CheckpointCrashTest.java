@@ -88,7 +88,7 @@ class CheckpointCrashTest {
             AtomicFiles.deleteTree(root);
         }
         // two kills in one run: at every point, and again 7 points after the restart
-        for (int k = 0; k < points.size(); k += 5) {
+        for (int k = 0; k < points.size(); k += 10) {
             Path root = tmp.resolve("twice-" + k);
             for (int at : new int[] {k, 7}) {
                 AtomicInteger calls = new AtomicInteger();
