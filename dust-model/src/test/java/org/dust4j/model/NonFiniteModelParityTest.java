@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
  * float32 error). Bug 3 of issue 13: before the ReLU fix the state encoder turned the NaN into 0 and every output
  * was finite.
  */
-class NonFiniteParityTest {
+class NonFiniteModelParityTest {
     @Test
     void dustDual() throws Exception { check("dust-dual"); }
 
