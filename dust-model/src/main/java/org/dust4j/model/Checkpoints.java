@@ -56,10 +56,7 @@ public final class Checkpoints {
     public static Path save(Path root, long step, int keep, Body body) throws IOException {
         if (keep < 1) throw new IllegalArgumentException("checkpoints: keep must be >= 1, got " + keep);
         Path r = root.toAbsolutePath();
-        if (!Files.isDirectory(r)) {
-            Files.createDirectories(r);
-            AtomicFiles.fsyncDir(r.getParent());
-        }
+        AtomicFiles.createDirectories(r);
         List<Entry> all = list(r);
         long seq = all.isEmpty() ? 1 : all.getLast().seq() + 1;
         String name = String.format(Locale.ROOT, "ckpt-%09d-step-%d", seq, step);

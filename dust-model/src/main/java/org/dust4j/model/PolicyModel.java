@@ -192,7 +192,7 @@ public abstract sealed class PolicyModel extends Module permits DustModel, Gr00t
 
     /** Writes {@code config.json} and {@code model.safetensors} (F32, names with the prefix) into {@code dir}, atomically each. */
     public void save(Path dir) throws IOException {
-        Files.createDirectories(dir);
+        AtomicFiles.createDirectories(dir);
         StateDict.save(slots(), dir.resolve("model.safetensors"), PREFIX, null, Map.of("format", "pt"), 0);
         writeAtomically(dir.resolve("config.json"), config().toJson() + "\n");
     }

@@ -90,7 +90,7 @@ public final class AtomicFiles {
         Path abs = file.toAbsolutePath();
         Path dir = abs.getParent();
         String name = abs.getFileName().toString();
-        Files.createDirectories(dir);
+        createDirectories(dir);
         faultPoint("create:" + name);
         Path tmp = Files.createTempFile(dir, "." + name + ".", ".tmp");
         try {
@@ -106,6 +106,24 @@ public final class AtomicFiles {
         }
         faultPoint("dirsync:" + name);
         fsyncDir(dir);
+    }
+
+    /**
+     * Creates {@code dir} and its missing ancestors, fsyncing the parent of each directory created, so a new file's
+     * directory entry chain is durable too.
+     */
+    public static void createDirectories(Path dir) throws IOException {
+        Path abs = dir.toAbsolutePath();
+        if (Files.isDirectory(abs)) return;
+        Path parent = abs.getParent();
+        if (parent != null) createDirectories(parent);
+        try {
+            Files.createDirectory(abs);
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            if (!Files.isDirectory(abs)) throw e;
+            return;
+        }
+        fsyncDir(parent);
     }
 
     /** Atomic rename (replacing {@code to}) followed by an fsync of the target's directory. */

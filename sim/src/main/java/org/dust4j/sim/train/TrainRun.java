@@ -133,8 +133,7 @@ public final class TrainRun {
             } else {
                 // a fresh run, or one killed before its first checkpoint: (re)start in place
                 PolicyModel.requireMemory(cfg, 4, "train");
-                Files.createDirectories(out);
-                AtomicFiles.fsyncDir(out.toAbsolutePath().getParent());
+                AtomicFiles.createDirectories(out);
                 AtomicFiles.writeString(runJson, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(settings) + "\n");
                 spec.write(out);
                 PolicyModel m = PolicyModel.create(cfg, s.seed());
