@@ -27,7 +27,7 @@ import picocli.CommandLine.Option;
 /** {@code dust4j train}: trains a policy head on a simulator dataset. */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = "Train a policy head (a built-in --variant or a --config file) on a dataset from 'dust4j datagen'. Writes into --out: "
-                + "checkpoint/ (atomic, every --checkpoint-every steps; --resume continues it bit for bit), metrics.jsonl (one line per step), "
+                + "checkpoint/ (the newest 2 complete checkpoints, every --checkpoint-every steps, with checksums; --resume continues the newest bit for bit), metrics.jsonl (one line per step), "
                 + "loss.png, and model/ (the final model for 'dust4j eval').")
 public final class TrainCommand implements Callable<Integer> {
     @CommandLine.Spec
