@@ -73,6 +73,7 @@ public final class EvalCommand implements Callable<Integer> {
         List<Task> ts = Task.parseList(tasks);
         SamplerOptions opts = new SamplerOptions(actionSteps, q, SamplerOptions.Variant.parse(variant));
         if (threads < 1) throw new IllegalArgumentException("--threads must be >= 1, got " + threads);
+        if (out != null) ModelCommands.checkOut(out, null, model);     // never over a file of the model directory
         PolicyModel m = loadModel(model);
         SimSpec sim = SimSpec.read(model);
         PrintWriter stdout = spec.commandLine().getOut(), err = spec.commandLine().getErr();

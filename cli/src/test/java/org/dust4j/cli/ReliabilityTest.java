@@ -126,6 +126,8 @@ class ReliabilityTest {
                 "--inputs file");
         assertEquals(java.util.Arrays.hashCode(weights), java.util.Arrays.hashCode(Files.readAllBytes(model.resolve("model.safetensors"))));
         assertEquals(java.util.Arrays.hashCode(inputs), java.util.Arrays.hashCode(Files.readAllBytes(in)));
+        assertOneLineError(run("eval", "--model", model.toString(), "--out", model.resolve("config.json").toString()), 1, "model directory");
+        assertEquals(java.util.Arrays.hashCode(weights), java.util.Arrays.hashCode(Files.readAllBytes(model.resolve("model.safetensors"))));
         Result ok = run("forward", "--model", model.toString(), "--inputs", in.toString(), "--out", model.resolve("velocities.safetensors").toString());
         assertEquals(0, ok.code(), ok.err());
     }
