@@ -29,12 +29,14 @@ public sealed interface ModelConfig permits DustConfig, Gr00tConfig, FlareConfig
 
     /**
      * Snake-case keys, unknown keys fail (the gr00t records opt out), integers must be integers, no coercion
-     * between JSON types ("12" is not an int, "true" not a bool, 1 not a string), duplicate keys fail.
+     * between JSON types ("12" is not an int, "true" not a bool, 1 not a string), duplicate keys and content after
+     * the document fail.
      */
     ObjectMapper JSON = JsonMapper.builder()
             .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)

@@ -125,6 +125,7 @@ class ConfigTest {
     void duplicateKeysAreErrors() {
         assertMessage("{\"model_type\":\"dust\",\"hidden_size\":64,\"hidden_size\":32}", "hidden_size");
         assertMessage("{\"model_type\":\"dust\",\"vl_self_attention\":{\"num_layers\":1,\"num_layers\":2}}", "num_layers");
+        assertMessage("{\"model_type\":\"dust\"} {\"hidden_size\":3}", "JSON");     // content after the document
     }
 
     /** Bug 7: 1e400 parsed to Infinity and passed; heads x head_dim overflowing an int was not caught. */

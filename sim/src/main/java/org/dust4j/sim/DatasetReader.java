@@ -77,7 +77,8 @@ public final class DatasetReader implements AutoCloseable {
     }
 
     private static final ObjectMapper STRICT = JsonMapper.builder()
-            .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+            .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
 
     /**
      * Opens and validates the dataset in {@code dir}: the manifest (a regular file of at most
