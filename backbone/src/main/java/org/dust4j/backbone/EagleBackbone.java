@@ -37,9 +37,14 @@ public final class EagleBackbone implements AutoCloseable {
 
     /** Opens a model directory: config.json (section 2) and the backbone tensors (section 3), on the CPU backend. */
     public static EagleBackbone load(Path dir, BackboneWeights.Mode mode) throws SafetensorsException {
+        return load(dir, mode, Backends.cpu());
+    }
+
+    /** As {@link #load(Path, BackboneWeights.Mode)} on a given backend (e.g. a profiling wrapper). */
+    public static EagleBackbone load(Path dir, BackboneWeights.Mode mode, Backend backend) throws SafetensorsException {
         if (!Files.isDirectory(dir)) throw new IllegalArgumentException("model: " + dir + " is not a directory");
         BackboneConfig c = BackboneConfig.read(dir);
-        return new EagleBackbone(c, BackboneWeights.bind(TensorSource.open(dir), c, mode), Backends.cpu());
+        return new EagleBackbone(c, BackboneWeights.bind(TensorSource.open(dir), c, mode), backend);
     }
 
     public BackboneConfig config() { return cfg; }

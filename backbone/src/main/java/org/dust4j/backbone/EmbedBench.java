@@ -10,6 +10,8 @@ import org.dust4j.tensor.Parallel;
  * (load seconds, every embed's seconds, the median, peak RSS, bound weight bytes) and optionally writes the last
  * outputs to OUT so the peer can compare them.
  *
+ * <p>{@code -Ddust4j.profile=true} routes the ops through a ProfilingBackend and prints its per-op table (time per embed).
+ *
  * <pre>java -Ddust4j.threads=2 -cp cli/target/dust4j.jar org.dust4j.backbone.EmbedBench DIR IN mapped|f32 REPEAT [OUT]</pre>
  */
 public final class EmbedBench {
@@ -28,7 +30,10 @@ public final class EmbedBench {
         int repeat = Integer.parseInt(args[3]);
         if (repeat < 1) throw new IllegalArgumentException("REPEAT must be >= 1");
         long t0 = System.nanoTime();
-        try (EagleBackbone bb = EagleBackbone.load(Path.of(args[0]), mode)) {
+        org.dust4j.tensor.ProfilingBackend prof = Boolean.getBoolean("dust4j.profile")
+                ? new org.dust4j.tensor.ProfilingBackend(org.dust4j.tensor.Backends.cpu()) : null;
+        try (EagleBackbone bb = prof == null ? EagleBackbone.load(Path.of(args[0]), mode)
+                : EagleBackbone.load(Path.of(args[0]), mode, prof)) {
             double load = (System.nanoTime() - t0) / 1e9;
             EmbedFiles.Inputs in = EmbedFiles.read(Path.of(args[1]), bb.config());
             double[] s = new double[repeat];
@@ -37,6 +42,11 @@ public final class EmbedBench {
                 long a = System.nanoTime();
                 o = bb.embed(in.pixelValues(), in.inputIds(), in.attentionMask());
                 s[i] = (System.nanoTime() - a) / 1e9;
+            }
+            if (prof != null) {
+                long total = 0;
+                for (double x : s) total += (long) (x * 1e9);
+                System.err.println(prof.table(total, repeat));
             }
             double[] sorted = s.clone();
             Arrays.sort(sorted);

@@ -1,0 +1,97 @@
+package org.dust4j.backbone;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.dust4j.model.DustPolicy;
+import org.dust4j.model.PolicyModel;
+import org.dust4j.tensor.Tensor;
+import org.dust4j.weights.SafetensorsException;
+
+/**
+ * Camera frames + instruction + robot state to an action chunk in one call: the GR00T-N1.5 backbone
+ * ({@link EagleBackbone}, backbone-contract.md) computes backbone_features for one sample, which become the
+ * head's {@code vl} input ({@link DustPolicy}, model-contract.md), with no mask, as GR00T-N1.5 does (section 4.10).
+ *
+ * <p>The text side is a {@link PromptEncoder}: it turns the instruction into the input_ids of the contract's prompt
+ * (section 7) for a given number of images. Frames are U8 RGB, S x S x 3 (224 for N1.5), rows top to bottom;
+ * other sizes are refused (resize them first).
+ *
+ * <p>Not thread-safe (the backbone's MAPPED weights share one decode buffer): one call at a time.
+ */
+public final class VisionLanguagePolicy implements AutoCloseable {
+
+    /** The instruction (and image count) to the prompt's token ids, one row, no padding. */
+    @FunctionalInterface
+    public interface PromptEncoder {
+        long[] encode(String instruction, int images);
+    }
+
+    private final EagleBackbone backbone;
+    private final DustPolicy head;
+    private final PromptEncoder prompt;
+
+    /** Checks that the head's VL width equals the backbone's output width Dout. */
+    public VisionLanguagePolicy(EagleBackbone backbone, DustPolicy head, PromptEncoder prompt) {
+        int dout = backbone.config().outWidth(), vl = head.model().config().vlDim();
+        if (dout != vl) {
+            throw new IllegalArgumentException("policy: the backbone writes " + dout + "-wide features (project_to_dim or text hidden_size)"
+                    + " but the head's backbone_embedding_dim is " + vl);
+        }
+        this.backbone = backbone;
+        this.head = head;
+        this.prompt = prompt;
+    }
+
+    /** One model directory holding both (a GR00T-N1.5 checkpoint: backbone.* and action_head.* tensors). */
+    public static VisionLanguagePolicy load(Path dir, BackboneWeights.Mode mode, PromptEncoder prompt) throws SafetensorsException {
+        EagleBackbone bb = EagleBackbone.load(dir, mode);
+        try {
+            return new VisionLanguagePolicy(bb, new DustPolicy(PolicyModel.load(dir), null), prompt);
+        } catch (RuntimeException | SafetensorsException e) {
+            bb.close();
+            throw e;
+        }
+    }
+
+    public EagleBackbone backbone() { return backbone; }
+
+    public DustPolicy head() { return head; }
+
+    /**
+     * Frames (each S·S·3 bytes, U8 RGB, in the (time, view) order of the data config) + instruction + state to actions.
+     * {@code noiseSeed} seeds the head's initial noise.
+     */
+    public DustPolicy.ActionChunk act(List<byte[]> frames, String instruction, float[] state, int embodimentId, long noiseSeed) {
+        int s = backbone.config().imageSize(), n = frames.size();
+        if (n < 1) throw new IllegalArgumentException("policy: at least one frame is needed");
+        int[] u = new int[n * s * s * 3];
+        for (int i = 0; i < n; i++) {
+            byte[] f = frames.get(i);
+            if (f.length != s * s * 3) {
+                throw new IllegalArgumentException("policy: frame " + i + " has " + f.length + " bytes, expected " + s + "x" + s + "x3 = " + s * s * 3
+                        + " (U8 RGB; resize other sizes to " + s + "x" + s + " first)");
+            }
+            for (int j = 0; j < f.length; j++) u[i * f.length + j] = f[j] & 0xff;
+        }
+        Tensor pv = EmbedFiles.pixelValues(Tensor.ofInts(u, n, s, s, 3));
+        long[] ids = prompt.encode(instruction, n);
+        return act(pv, ids, state, embodimentId, noiseSeed);
+    }
+
+    /** As {@link #act(List, String, float[], int, long)} from preprocessed pixel_values [N, 3, S, S] and one row of ids. */
+    public DustPolicy.ActionChunk act(Tensor pixelValues, long[] inputIds, float[] state, int embodimentId, long noiseSeed) {
+        long[] mask = new long[inputIds.length];
+        java.util.Arrays.fill(mask, 1);
+        EagleBackbone.Output o = backbone.embed(pixelValues, Tensor.ofLongs(inputIds, 1, inputIds.length), Tensor.ofLongs(mask, 1, mask.length));
+        int l = inputIds.length, d = backbone.config().outWidth();
+        float[] f = o.features().toFloatArray();
+        float[][] vl = new float[l][d];
+        for (int i = 0; i < l; i++) System.arraycopy(f, i * d, vl[i], 0, d);
+        return head.sample(new DustPolicy.Observation(vl, state, embodimentId, noiseSeed));
+    }
+
+    @Override
+    public void close() {
+        backbone.close();
+    }
+}
