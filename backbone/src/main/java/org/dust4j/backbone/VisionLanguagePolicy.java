@@ -1,7 +1,12 @@
 package org.dust4j.backbone;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import org.dust4j.backbone.image.ImagePreprocessor;
+import org.dust4j.backbone.image.U8Image;
+import org.dust4j.backbone.text.PromptBuilder;
+import org.dust4j.backbone.text.Tokenizer;
 import org.dust4j.model.DustPolicy;
 import org.dust4j.model.PolicyModel;
 import org.dust4j.tensor.Tensor;
@@ -13,8 +18,9 @@ import org.dust4j.weights.SafetensorsException;
  * head's {@code vl} input ({@link DustPolicy}, model-contract.md), with no mask, as GR00T-N1.5 does (section 4.10).
  *
  * <p>The text side is a {@link PromptEncoder}: it turns the instruction into the input_ids of the contract's prompt
- * (section 7) for a given number of images. Frames are U8 RGB, S x S x 3 (224 for N1.5), rows top to bottom;
- * other sizes are refused (resize them first).
+ * (section 7) for a given number of images; {@link #load(Path, Path, BackboneWeights.Mode)} uses the Qwen2 BPE
+ * tokenizer and {@link PromptBuilder} of {@code org.dust4j.backbone.text}. Frames of any size are resized to S x S as
+ * GR00T's VideoResize does ({@link ImagePreprocessor#resizeAndPreprocess}) and turned into pixel_values (section 4.1).
  *
  * <p>Not thread-safe (the backbone's MAPPED weights share one decode buffer): one call at a time.
  */
@@ -53,15 +59,49 @@ public final class VisionLanguagePolicy implements AutoCloseable {
         }
     }
 
+    /**
+     * A GR00T-N1.5 checkpoint directory plus the tokenizer files (vocab.json + merges.txt or tokenizer.json with the
+     * added tokens; GR00T keeps them in its source tree, gr00t/model/backbone/eagle2_hg_model, not in the checkpoint).
+     * The tokenizer's {@code <IMG_CONTEXT>} id must equal the config's image_token_index.
+     */
+    public static VisionLanguagePolicy load(Path dir, Path tokenizerDir, BackboneWeights.Mode mode) throws IOException {
+        BackboneConfig c = BackboneConfig.read(dir);
+        PromptBuilder pb = new PromptBuilder(Tokenizer.load(tokenizerDir), c.imageTokens());
+        if (pb.imageContextId() != c.imageToken()) {
+            throw new IllegalArgumentException("policy: the tokenizer in " + tokenizerDir + " maps <IMG_CONTEXT> to " + pb.imageContextId()
+                    + " but the model's eagle_config.image_token_index is " + c.imageToken());
+        }
+        return load(dir, mode, promptEncoder(pb));
+    }
+
+    /** The contract's prompt (section 7) through a {@link PromptBuilder}: one row, no padding. */
+    public static PromptEncoder promptEncoder(PromptBuilder pb) {
+        return (text, images) -> {
+            int[] ids = pb.encode(text, images);
+            long[] out = new long[ids.length];
+            for (int i = 0; i < ids.length; i++) out[i] = ids[i];
+            return out;
+        };
+    }
+
+    /**
+     * Frames of any size (resized to S x S as GR00T's VideoResize, then section 4.1) + instruction (null: GR00T's default)
+     * + state to actions.
+     */
+    public DustPolicy.ActionChunk act(List<U8Image> frames, String instruction, float[] state, int embodimentId, long noiseSeed) {
+        Tensor pv = ImagePreprocessor.forImageSize(backbone.config().imageSize()).resizeAndPreprocess(frames);
+        return act(pv, prompt.encode(instruction, frames.size()), state, embodimentId, noiseSeed);
+    }
+
     public EagleBackbone backbone() { return backbone; }
 
     public DustPolicy head() { return head; }
 
     /**
-     * Frames (each S·S·3 bytes, U8 RGB, in the (time, view) order of the data config) + instruction + state to actions.
-     * {@code noiseSeed} seeds the head's initial noise.
+     * Frames already at S x S (each S·S·3 bytes, U8 RGB, rows top to bottom, in the (time, view) order of the data config;
+     * other sizes are refused) + instruction + state to actions. {@code noiseSeed} seeds the head's initial noise.
      */
-    public DustPolicy.ActionChunk act(List<byte[]> frames, String instruction, float[] state, int embodimentId, long noiseSeed) {
+    public DustPolicy.ActionChunk actOnRaw(List<byte[]> frames, String instruction, float[] state, int embodimentId, long noiseSeed) {
         int s = backbone.config().imageSize(), n = frames.size();
         if (n < 1) throw new IllegalArgumentException("policy: at least one frame is needed");
         int[] u = new int[n * s * s * 3];

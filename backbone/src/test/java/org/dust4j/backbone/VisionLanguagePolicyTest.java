@@ -76,7 +76,7 @@ class VisionLanguagePolicyTest {
         }
         float[] state = {0.1f, -0.2f, 0.3f};
         try (VisionLanguagePolicy p = VisionLanguagePolicy.load(dir, BackboneWeights.Mode.MAPPED, encoder(c))) {
-            DustPolicy.ActionChunk got = p.act(frames, "pick up the cube", state, 1, 42);
+            DustPolicy.ActionChunk got = p.actOnRaw(frames, "pick up the cube", state, 1, 42);
 
             // by hand: pixel values, ids, embed, all rows as vl, sample
             int[] u = new int[2 * s * s * 3];
@@ -94,12 +94,12 @@ class VisionLanguagePolicyTest {
             assertTrue(want.actions().length > 0);
             for (int i = 0; i < want.actions().length; i++) assertArrayEquals(want.actions()[i], got.actions()[i], "action row " + i);
 
-            DustPolicy.ActionChunk other = p.act(frames, "place it in the bowl", state, 1, 42);
+            DustPolicy.ActionChunk other = p.actOnRaw(frames, "place it in the bowl", state, 1, 42);
             boolean differs = false;
             for (int i = 0; i < want.actions().length; i++) differs |= !java.util.Arrays.equals(want.actions()[i], other.actions()[i]);
             assertTrue(differs, "the instruction reaches the actions");
 
-            String msg = assertThrows(IllegalArgumentException.class, () -> p.act(List.of(new byte[10]), "x", state, 1, 0)).getMessage();
+            String msg = assertThrows(IllegalArgumentException.class, () -> p.actOnRaw(List.of(new byte[10]), "x", state, 1, 0)).getMessage();
             assertTrue(msg.contains("frame 0 has 10 bytes, expected 30x30x3"), msg);
         }
     }
