@@ -151,6 +151,8 @@ public final class BackboneWeights implements AutoCloseable {
                 TensorInfo info = src.info(e.getKey());
                 if (!Arrays.equals(info.shape(), e.getValue())) {
                     wrong.add(e.getKey() + " is " + info.shapeString() + ", expected " + Arrays.toString(e.getValue()));
+                } else if (!e.getKey().equals(token) && info.numel() > Integer.MAX_VALUE - 16) {
+                    wrong.add(e.getKey() + " " + info.shapeString() + " has more than 2^31 elements (decoded into one Java array)");
                 } else if (info.dtype() != SafeDType.F32 && info.dtype() != SafeDType.BF16 && info.dtype() != SafeDType.F16) {
                     wrong.add(e.getKey() + " has dtype " + info.dtype() + ", expected F32, F16 or BF16");
                 }

@@ -90,6 +90,15 @@ public final class EagleBackbone implements AutoCloseable {
         }
         int b = inputIds.size(0), l = inputIds.size(1);
         if (b < 1 || l < 1) throw new IllegalArgumentException("input_ids is " + Shape.str(inputIds.shape()) + ": B and L must be >= 1");
+        long rowsV = (long) ps[0] * cfg.patches();
+        long widest = Math.max(Math.max(cfg.visionMlp(), 3L * cfg.patchSize() * cfg.patchSize()), Math.max(cfg.connectorIn(), cfg.width()));
+        long hl = (long) cfg.heads() * l;
+        if (rowsV * widest > Integer.MAX_VALUE - 16 || (long) cfg.visionHeads() * cfg.patches() * cfg.patches() > Integer.MAX_VALUE - 16
+                || (long) b * l * Math.max(Math.max(cfg.mlp(), cfg.width()), (long) cfg.heads() * cfg.headDim()) > Integer.MAX_VALUE - 16
+                || hl * l > Integer.MAX_VALUE - 16) {
+            throw new IllegalArgumentException("embed: " + ps[0] + " images and input_ids " + Shape.str(inputIds.shape())
+                    + " need activations of more than 2^31 elements; split the batch");
+        }
         long[] ids = inputIds.toLongArray(), mask = attentionMask.toLongArray();
         checkTokens(ids, mask, ps[0]);
         Tensor v = vision(pixelValues.dtype() == DType.F32 ? pixelValues : pixelValues.to(DType.F32));

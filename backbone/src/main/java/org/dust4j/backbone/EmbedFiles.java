@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
+import org.dust4j.backbone.image.ImagePreprocessor;
 import org.dust4j.tensor.DType;
 import org.dust4j.tensor.Tensor;
 import org.dust4j.weights.SafeDType;
@@ -86,23 +87,19 @@ public final class EmbedFiles {
         if (i.numel() > MAX_ELEMENTS) throw new IllegalArgumentException("inputs: " + i.name() + " is " + i.shapeString() + ": too many images");
     }
 
-    /** Section 4.1: U8 [N, S, S, 3] (any integer tensor with values 0..255) -> [N, 3, S, S] = u/127.5 - 1, computed as (u/255 - 0.5)/0.5 in F32. */
+    /**
+     * Section 4.1: U8 [N, S, S, 3] (an integer tensor with values 0..255, as a U8 input is read) -> pixel_values
+     * [N, 3, S, S] through {@link ImagePreprocessor} (u/127.5 - 1, correctly rounded).
+     */
     public static Tensor pixelValues(Tensor images) {
         int n = images.size(0), s = images.size(1);
         long[] u = images.toLongArray();
-        float[] out = new float[n * 3 * s * s];
-        for (int img = 0; img < n; img++) {
-            for (int y = 0; y < s; y++) {
-                for (int x = 0; x < s; x++) {
-                    for (int ch = 0; ch < 3; ch++) {
-                        long v = u[((img * s + y) * s + x) * 3 + ch];
-                        if (v < 0 || v > 255) throw new IllegalArgumentException("images: value " + v + " is not a U8");
-                        out[((img * 3 + ch) * s + y) * s + x] = ((float) v / 255f - 0.5f) / 0.5f;
-                    }
-                }
-            }
+        byte[] b = new byte[u.length];
+        for (int i = 0; i < u.length; i++) {
+            if (u[i] < 0 || u[i] > 255) throw new IllegalArgumentException("images: value " + u[i] + " at flat index " + i + " is not a U8");
+            b[i] = (byte) u[i];
         }
-        return Tensor.of(out, n, 3, s, s);
+        return ImagePreprocessor.forImageSize(s).pixelValues(b, n);
     }
 
     /** Writes OUT atomically: backbone_features F32, backbone_attention_mask I64, and with intermediates the two F32 intermediates. */

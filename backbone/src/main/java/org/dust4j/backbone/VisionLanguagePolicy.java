@@ -104,16 +104,16 @@ public final class VisionLanguagePolicy implements AutoCloseable {
     public DustPolicy.ActionChunk actOnRaw(List<byte[]> frames, String instruction, float[] state, int embodimentId, long noiseSeed) {
         int s = backbone.config().imageSize(), n = frames.size();
         if (n < 1) throw new IllegalArgumentException("policy: at least one frame is needed");
-        int[] u = new int[n * s * s * 3];
+        byte[] u = new byte[n * s * s * 3];
         for (int i = 0; i < n; i++) {
             byte[] f = frames.get(i);
             if (f.length != s * s * 3) {
                 throw new IllegalArgumentException("policy: frame " + i + " has " + f.length + " bytes, expected " + s + "x" + s + "x3 = " + s * s * 3
                         + " (U8 RGB; resize other sizes to " + s + "x" + s + " first)");
             }
-            for (int j = 0; j < f.length; j++) u[i * f.length + j] = f[j] & 0xff;
+            System.arraycopy(f, 0, u, i * f.length, f.length);
         }
-        Tensor pv = EmbedFiles.pixelValues(Tensor.ofInts(u, n, s, s, 3));
+        Tensor pv = ImagePreprocessor.forImageSize(s).pixelValues(u, n);
         long[] ids = prompt.encode(instruction, n);
         return act(pv, ids, state, embodimentId, noiseSeed);
     }
