@@ -66,6 +66,32 @@ public final class ModelCommands {
         w.write(file);
     }
 
+    /**
+     * Refuses an output path that is the input file or a file the model directory holds (config.json, weights,
+     * index, shards): a failed or partial run must never destroy what it reads.
+     */
+    static void checkOut(Path out, Path inputs, Path model) throws IOException {
+        Path o = real(out);
+        if (inputs != null && o.equals(real(inputs))) {
+            throw new IllegalArgumentException("--out " + out + " is the --inputs file; write the outputs elsewhere");
+        }
+        if (model != null && Files.isDirectory(model) && o.getParent() != null && o.getParent().equals(real(model))) {
+            String n = o.getFileName().toString();
+            if (Files.exists(o) || n.equals("config.json") || n.equals("model.safetensors") || n.endsWith(".index.json")
+                    || n.matches("model-\\d+-of-\\d+\\.safetensors")) {
+                throw new IllegalArgumentException("--out " + out + " would overwrite a file of the model directory " + model + "; write the outputs elsewhere");
+            }
+        }
+    }
+
+    /** The real path of {@code p} (links resolved) or, for a file not yet there, its real parent plus its name. */
+    private static Path real(Path p) throws IOException {
+        Path a = p.toAbsolutePath().normalize();
+        if (Files.exists(a)) return a.toRealPath();
+        Path parent = a.getParent();
+        return parent != null && Files.exists(parent) ? parent.toRealPath().resolve(a.getFileName()) : a;
+    }
+
     static PolicyModel loadModel(Path dir, Device device) throws SafetensorsException {
         if (!Files.isDirectory(dir)) throw new IllegalArgumentException("model: " + dir + " is not a directory");
         return PolicyModel.load(dir, 0L, device);
@@ -85,12 +111,18 @@ public final class ModelCommands {
         @CommandLine.Mixin
         DeviceOption device;
 
+        @Option(names = "--allow-non-finite", description = "Accept inputs holding NaN or Infinity (default: an error naming the tensor); "
+                + "they then propagate through the model as in PyTorch.")
+        boolean allowNonFinite;
+
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
-        /** The model directory on the chosen device (the device is checked first). */
-        PolicyModel load() throws SafetensorsException {
-            return loadModel(model, device.resolve());
+        /** Checks the device, then that --out overwrites neither the inputs nor a file of the model, then loads the model there. */
+        PolicyModel load() throws IOException {
+            org.dust4j.tensor.Device d = device.resolve();
+            checkOut(out, inputs, model);
+            return loadModel(model, d).allowNonFinite(allowNonFinite);
         }
 
         void done(Map<String, Tensor> outputs) {
@@ -189,7 +221,7 @@ public final class ModelCommands {
 
         @Override
         public Integer call() throws Exception {
-            if (!Files.isRegularFile(config)) throw new IllegalArgumentException("init: no such config file " + config);
+            if (!Files.exists(config)) throw new IllegalArgumentException("init: no such config file " + config);
             ModelConfig c = ModelConfig.read(config);
             if (Files.exists(out.resolve("model.safetensors")) || Files.exists(out.resolve("config.json"))) {
                 throw new IllegalArgumentException("init: " + out + " already holds a model (config.json or model.safetensors); not overwriting");
