@@ -103,9 +103,15 @@ public final class AblateCommand implements Callable<Integer> {
         }
     }
 
+    @CommandLine.Mixin
+    DeviceOption device;
+
+    private org.dust4j.tensor.Device dev;
+
     @Override
     public Integer call() throws IOException {
         PrintWriter stdout = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+        dev = device.resolve();
         List<Variant> vs = new ArrayList<>();
         for (String v : variants.split(",")) if (!v.isBlank()) vs.add(Variant.parse(v));
         List<Long> ss = longs(seeds);
@@ -160,7 +166,7 @@ public final class AblateCommand implements Callable<Integer> {
         SimSpec sim = TrainCommand.simSpec(cfg);
         Path model = dir.resolve("model");
         if (!Files.isRegularFile(model.resolve("model.safetensors"))) {
-            boolean resume = Files.isRegularFile(dir.resolve("checkpoint/trainer.json"));
+            boolean resume = Files.isRegularFile(dir.resolve("run.json")) && org.dust4j.model.Trainer.checkpointIn(dir.resolve("checkpoint")).isPresent();
             if (!resume && Files.exists(dir)) TrainRunFiles.clear(dir);
             TrainRun.Settings s = new TrainRun.Settings(base.steps(), base.batchSize(), base.lr(), seed, base.checkpointEvery());
             err.printf(Locale.ROOT, "ablate train %s seed %d (%d steps)%s%n", v.id(), seed, s.steps(), resume ? ", resuming" : "");
@@ -171,13 +177,13 @@ public final class AblateCommand implements Callable<Integer> {
                     err.printf(Locale.ROOT, "ablate train %s seed %d step %d%n", v.id(), seed, step);
                     err.flush();
                 }
-            });
+            }, dev);
             TrainCommand.writeLossPng(dir.resolve("metrics.jsonl"), dir.resolve("loss.png"), v.label() + " seed " + seed);
             err.printf(Locale.ROOT, "ablate trained %s seed %d in %.1f s%n", v.id(), seed, sum.seconds());
         }
         double[][] m = TrainRun.readMetrics(dir.resolve("metrics.jsonl"));
         double trainSecs = lastElapsed(dir.resolve("metrics.jsonl"));
-        PolicyModel pm = EvalCommand.loadModel(model);
+        PolicyModel pm = EvalCommand.loadModel(model, dev);
         long params = pm.parameters().stream().mapToLong(p -> p.value().numel()).sum();
         Path evalFile = dir.resolve(evalName);
         Evaluator.Result r;
@@ -335,17 +341,20 @@ public final class AblateCommand implements Callable<Integer> {
     }
 
     static void save(CategoryChart c, Path png) throws IOException {
-        Path abs = png.toAbsolutePath();
-        Path tmp = abs.resolveSibling(abs.getFileName() + ".tmp.png");
-        BitmapEncoder.saveBitmap(c, tmp.toString(), BitmapEncoder.BitmapFormat.PNG);
-        Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        savePng(c, png);
+    }
+
+    /** Writes a chart as PNG atomically (temp, fsync, rename, directory fsync). */
+    static void savePng(org.knowm.xchart.internal.chartpart.Chart<?, ?> c, Path png) throws IOException {
+        org.dust4j.weights.AtomicFiles.writeVia(png, tmp -> {
+            try (var os = Files.newOutputStream(tmp)) {
+                BitmapEncoder.saveBitmap(c, os, BitmapEncoder.BitmapFormat.PNG);
+            }
+        });
     }
 
     static void writeAtomically(Path file, String text) throws IOException {
-        Path abs = file.toAbsolutePath();
-        Path tmp = abs.resolveSibling(abs.getFileName() + ".tmp");
-        Files.writeString(tmp, text);
-        Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        org.dust4j.weights.AtomicFiles.writeString(file, text);
     }
 
     /** Removes an unfinished run directory (no checkpoint yet) before starting it again. */

@@ -1,6 +1,8 @@
 package org.dust4j.cli;
 
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import jdk.incubator.vector.FloatVector;
 import org.dust4j.tensor.Backends;
@@ -14,6 +16,7 @@ import picocli.CommandLine.Option;
         description = "DUST world-model-augmented VLA policies in pure Java.",
         subcommands = {DemoCommand.class, Main.Info.class, TrainCommand.class, EvalCommand.class, AblateCommand.class, InspectCommand.class,
                 ModelCommands.Init.class, ModelCommands.Forward.class, ModelCommands.Loss.class, ModelCommands.Sample.class,
+                EmbedCommand.class, ActCommand.class,
                 SimCommands.Datagen.class, SimCommands.SimEval.class, SimCommands.SimRender.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
@@ -39,9 +42,21 @@ public final class Main implements Callable<Integer> {
         boolean trace = System.getenv("DUST4J_STACKTRACE") != null;
         for (String a : args) trace |= a.equals("--stacktrace");
         boolean showTrace = trace;
+        CliBounds.install(cl);
+        cl.setExecutionStrategy(pr -> {
+            CliBounds.check(pr);
+            return new CommandLine.RunLast().execute(pr);
+        });
+        cl.setParameterExceptionHandler((ex, params) -> {
+            CommandLine cmd = ex.getCommandLine();
+            cmd.getErr().println("dust4j: error: " + oneLine(ex.getMessage()) + " (see '" + cmd.getCommandSpec().qualifiedName() + " --help')");
+            if (showTrace) ex.printStackTrace(cmd.getErr());
+            cmd.getErr().flush();
+            return cmd.getCommandSpec().exitCodeOnInvalidInput();
+        });
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             String msg = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
-            cmd.getErr().println("dust4j: error: " + msg.lines().findFirst().orElse(msg));
+            cmd.getErr().println("dust4j: error: " + oneLine(msg));
             if (showTrace) ex.printStackTrace(cmd.getErr());
             else cmd.getErr().println("(run with --stacktrace for details)");
             cmd.getErr().flush();
@@ -50,7 +65,17 @@ public final class Main implements Callable<Integer> {
         return cl.execute(args);
     }
 
-    @Command(name = "info", mixinStandardHelpOptions = true, description = "Print the engine configuration: JDK, SIMD width, threads, backends.")
+    /** The longest error line printed. */
+    static final int MAX_ERROR = 1000;
+
+    /** The first line of a message, cut to {@link #MAX_ERROR} characters. */
+    static String oneLine(String msg) {
+        String l = msg == null ? "" : msg.lines().findFirst().orElse(msg);
+        return l.length() <= MAX_ERROR ? l : l.substring(0, MAX_ERROR) + "... (" + (l.length() - MAX_ERROR) + " more characters)";
+    }
+
+    @Command(name = "info", mixinStandardHelpOptions = true,
+            description = "Print the engine configuration: JDK, SIMD width, threads, backends and devices (CUDA: PTX, cuBLAS, devices).")
     static final class Info implements Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
@@ -63,6 +88,15 @@ public final class Main implements Callable<Integer> {
                     + FloatVector.SPECIES_PREFERRED.length() + " floats per vector)");
             out.println("threads    " + Parallel.threads() + " (override with -Ddust4j.threads=N or DUST4J_THREADS)");
             out.println("backend    " + Backends.cpu().name() + " (default), " + Backends.reference().name() + " (scalar oracle)");
+            List<String> usable = new ArrayList<>(List.of("cpu"));
+            for (Backends.BackendProvider p : Backends.providers()) {
+                out.println("backend    " + p.name() + ":");
+                for (String line : p.describe()) out.println("  " + line);
+                if (p.whyUnavailable() == null) usable.add(p.name());
+            }
+            String env = System.getenv(Backends.DEVICE_ENV);
+            out.println("devices    " + String.join(", ", usable) + " (choose with --device or " + Backends.DEVICE_ENV
+                    + (env == null ? "" : ", now '" + env + "'") + ")");
             return 0;
         }
     }

@@ -27,7 +27,7 @@ import picocli.CommandLine.Option;
 /** {@code dust4j train}: trains a policy head on a simulator dataset. */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = "Train a policy head (a built-in --variant or a --config file) on a dataset from 'dust4j datagen'. Writes into --out: "
-                + "checkpoint/ (atomic, every --checkpoint-every steps; --resume continues it bit for bit), metrics.jsonl (one line per step), "
+                + "checkpoint/ (the newest 2 complete checkpoints, every --checkpoint-every steps, with checksums; --resume continues the newest bit for bit), metrics.jsonl (one line per step), "
                 + "loss.png, and model/ (the final model for 'dust4j eval').")
 public final class TrainCommand implements Callable<Integer> {
     @CommandLine.Spec
@@ -66,6 +66,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "No progress output.")
     boolean quiet;
 
+    @CommandLine.Mixin
+    DeviceOption device;
+
     /** The config and simulator settings of a --variant / --config choice. */
     static ModelConfig resolveConfig(String variant, Path config) {
         if (variant != null && config != null) throw new IllegalArgumentException("give either --variant or --config, not both");
@@ -83,6 +86,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter err = spec.commandLine().getErr(), stdout = spec.commandLine().getOut();
+        org.dust4j.tensor.Device dev = device.resolve();
         ModelConfig cfg = resolveConfig(variant, config);
         SimSpec sim = simSpec(cfg);
         TrainRun.Settings s = new TrainRun.Settings(steps, batch, lr, seed, checkpointEvery);
@@ -92,7 +96,7 @@ public final class TrainCommand implements Callable<Integer> {
             sum = TrainRun.run(data, cfg, sim, s, out, resume, p == null ? new TrainRun.Listener() {
                 @Override
                 public void onCheckpoint(long step) { writeLossPng(out.resolve("metrics.jsonl"), out.resolve("loss.png"), null); }
-            } : p);
+            } : p, dev);
         } finally {
             if (p != null) p.close();
         }
@@ -160,9 +164,7 @@ public final class TrainCommand implements Callable<Integer> {
                 for (double v : y) positive &= v > 0;
                 if (positive) c.addSeries(names[k - 1], m[0], y).setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
             }
-            Path tmp = png.resolveSibling(png.getFileName() + ".tmp.png");
-            BitmapEncoder.saveBitmap(c, tmp.toString(), BitmapEncoder.BitmapFormat.PNG);
-            Files.move(tmp, png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            AblateCommand.savePng(c, png);
         } catch (IOException | RuntimeException e) {
             System.err.println("dust4j: warning: could not write " + png + ": " + e.getMessage());
         }

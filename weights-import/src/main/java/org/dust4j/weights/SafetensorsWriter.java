@@ -52,11 +52,11 @@ public final class SafetensorsWriter {
     }
 
     /**
-     * Adds a CPU tensor converted to {@code as}: floating tensors to F32/F16/BF16/F64 (round to nearest even),
-     * integer tensors to I64/I32/U8/BOOL (range-checked).
+     * Adds a tensor converted to {@code as}: floating tensors to F32/F16/BF16/F64 (round to nearest even),
+     * integer tensors to I64/I32/U8/BOOL (range-checked). A device tensor is copied to the CPU first.
      */
     public SafetensorsWriter put(String name, Tensor t, SafeDType as) {
-        if (!t.device().equals(Device.CPU)) throw new IllegalArgumentException("put '" + name + "': tensor is on " + t.device() + ", copy it to the CPU first");
+        t = t.to(Device.CPU);
         boolean floatTarget = as == SafeDType.F32 || as == SafeDType.F16 || as == SafeDType.BF16 || as == SafeDType.F64;
         boolean intTarget = as == SafeDType.I64 || as == SafeDType.I32 || as == SafeDType.U8 || as == SafeDType.BOOL;
         if (!floatTarget && !intTarget) throw new IllegalArgumentException("put '" + name + "': cannot write dtype " + as);
@@ -177,35 +177,11 @@ public final class SafetensorsWriter {
     }
 
     /** Body of an atomic write. */
-    interface ChannelBody {
-        void write(FileChannel ch) throws IOException;
-    }
+    interface ChannelBody extends AtomicFiles.ChannelBody {}
 
-    /** Writes {@code file} through a temp file in the same directory, fsync, atomic rename, directory fsync. */
+    /** Writes {@code file} atomically through {@link AtomicFiles} (temp, fsync, rename, directory fsync). */
     static void atomicWrite(Path file, ChannelBody body) throws IOException {
-        Path abs = file.toAbsolutePath();
-        Path dir = abs.getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                body.write(ch);
-                ch.force(true);
-            }
-            try {
-                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(tmp);
-            throw e;
-        }
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
-        } catch (IOException ignored) {
-            // directories cannot be opened for fsync on every platform; the rename itself is atomic
-        }
+        AtomicFiles.write(file, body);
     }
 
     static void writeFully(WritableByteChannel ch, ByteBuffer b) throws IOException {
