@@ -26,8 +26,7 @@ final class CpuNorm {
      * Sum of the lanes in a fixed order. {@code reduceLanes(ADD)} leaves the order unspecified and the JIT
      * intrinsic and the interpreter fallback do differ, which would make results depend on warm-up.
      */
-    static float sumLanes(FloatVector v) {
-        float[] a = v.toArray();
+    static float sumLanes(float[] a) {
         float s = 0f;
         for (float x : a) s += x;
         return s;
@@ -78,7 +77,7 @@ final class CpuNorm {
             s1 = s1.add(FloatVector.fromArray(S, x, xo + i + L));
         }
         for (; i < ub; i += L) s0 = s0.add(FloatVector.fromArray(S, x, xo + i));
-        float sum = sumLanes(s0.add(s1));
+        float sum = sumLanes(s0.add(s1).toArray());
         for (; i < d; i++) sum += x[xo + i];
         float mu = sum / d;
         // pass 2: variance around the first mean, plus the residual sum(x - mu) that corrects mu for the
@@ -100,7 +99,7 @@ final class CpuNorm {
             q0 = a.fma(a, q0);
             c0 = c0.add(a);
         }
-        float sq = sumLanes(q0.add(q1)), resid = sumLanes(c0.add(c1));
+        float sq = sumLanes(q0.add(q1).toArray()), resid = sumLanes(c0.add(c1).toArray());
         for (; i < d; i++) {
             float a = x[xo + i] - mu;
             sq += a * a;
@@ -214,7 +213,7 @@ final class CpuNorm {
             if (dw != null) gg.fma(xh, FloatVector.fromArray(S, dw, i)).intoArray(dw, i);
             if (db != null) gg.add(FloatVector.fromArray(S, db, i)).intoArray(db, i);
         }
-        float sumDy = sumLanes(sDy), sumDyX = sumLanes(sDyX);
+        float sumDy = sumLanes(sDy.toArray()), sumDyX = sumLanes(sDyX.toArray());
         for (; i < d; i++) {
             float xh = (x[xo + i] - mu) * rs;
             tmp[i] = xh;
@@ -267,7 +266,7 @@ final class CpuNorm {
             FloatVector a = FloatVector.fromArray(S, x, xo + i);
             q0 = a.fma(a, q0);
         }
-        float sq = sumLanes(q0.add(q1));
+        float sq = sumLanes(q0.add(q1).toArray());
         for (; i < d; i++) sq += x[xo + i] * x[xo + i];
         float rs = (float) (1.0 / Math.sqrt((double) sq / d + eps));
         rstd[r] = rs;
