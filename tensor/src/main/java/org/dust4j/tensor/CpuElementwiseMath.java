@@ -141,53 +141,100 @@ final class CpuElementwiseMath {
         }
     }
 
-    /** o[0, n) = f from x and e = t (and g for the derivatives). */
+    /**
+     * o[0, n) = f from x and e = t (and g for the derivatives). One small method per function: a single method with
+     * every case was too large for C1 ("out of virtual registers") and then stayed in its slow tier-2 code.
+     */
     private static void combine(Fn f, float[] xa, int xo, float[] ga, int go, float[] t, float[] o, int oo, int n) {
-        FloatVector one = FloatVector.broadcast(SP, 1f);
+        switch (f) {
+            case TANH -> tanhOut(xa, xo, t, o, oo, n);
+            case SIGMOID -> ratioOut(null, xa, xo, t, o, oo, n);
+            case SILU, GELU -> ratioOut(xa, xa, xo, t, o, oo, n);
+            case D_EXP -> dExpOut(ga, go, t, o, oo, n);
+            case D_TANH -> dTanhOut(ga, go, t, o, oo, n);
+            case D_SIGMOID -> dSigmoidOut(ga, go, t, o, oo, n);
+            case D_SILU -> dSiluOut(xa, xo, ga, go, t, o, oo, n);
+            case D_GELU -> dGeluOut(xa, xo, ga, go, t, o, oo, n);
+        }
+    }
+
+    private static void tanhOut(float[] xa, int xo, float[] t, float[] o, int oo, int n) {
         for (int i = 0; i < n; i += L) {
             VectorMask<Float> k = SP.indexInRange(i, n);
             FloatVector x = FloatVector.fromArray(SP, xa, xo + i, k), e = FloatVector.fromArray(SP, t, i);
-            switch (f) {
-                case TANH -> {
-                    FloatVector ax = x.abs();
-                    FloatVector big = e.neg().add(1f).div(e.add(1f));
-                    // tanh x = x - x^3/3 + 2x^5/15 - 17x^7/315 + 62x^9/2835 - 1382x^11/155925 + 21844x^13/6081075
-                    //          - 929569x^15/638512875: the next term is below 1e-9 relative for |x| < 0.4
-                    FloatVector z = ax.mul(ax);
-                    FloatVector p = z.fma(-929569f / 638512875f, 21844f / 6081075f);
-                    p = p.fma(z, FloatVector.broadcast(SP, -1382f / 155925f));
-                    p = p.fma(z, FloatVector.broadcast(SP, 62f / 2835f));
-                    p = p.fma(z, FloatVector.broadcast(SP, -17f / 315f));
-                    p = p.fma(z, FloatVector.broadcast(SP, 2f / 15f));
-                    p = p.fma(z, FloatVector.broadcast(SP, -1f / 3f));
-                    FloatVector small = ax.fma(z.mul(p), ax);
-                    big = big.blend(small, ax.compare(VectorOperators.LT, 0.4f));
-                    // copy the sign bit of x (tanh is odd; keeps tanh(-0) = -0)
-                    big.reinterpretAsInts().or(x.reinterpretAsInts().and(0x80000000)).reinterpretAsFloats().intoArray(o, oo + i, k);
-                }
-                case SIGMOID -> one.div(e.add(1f)).intoArray(o, oo + i, k);
-                case SILU, GELU -> x.div(e.add(1f)).intoArray(o, oo + i, k);
-                case D_EXP -> FloatVector.fromArray(SP, ga, go + i, k).mul(e).intoArray(o, oo + i, k);
-                case D_TANH -> {
-                    FloatVector d = e.add(1f);
-                    FloatVector.fromArray(SP, ga, go + i, k).mul(e.mul(4f).div(d.mul(d))).intoArray(o, oo + i, k);
-                }
-                case D_SIGMOID -> {
-                    FloatVector s = one.div(e.add(1f));
-                    FloatVector.fromArray(SP, ga, go + i, k).mul(s.mul(e.mul(s))).intoArray(o, oo + i, k);
-                }
-                case D_SILU -> {
-                    FloatVector s = one.div(e.add(1f));
-                    FloatVector.fromArray(SP, ga, go + i, k).mul(s.mul(x.mul(e.mul(s)).add(1f))).intoArray(o, oo + i, k);
-                }
-                case D_GELU -> {
-                    FloatVector s = one.div(e.add(1f));
-                    FloatVector du = x.mul(x).mul(3f * GELU_A).add(1f).mul(2f * SQRT_2_OVER_PI);
-                    FloatVector d = x.mul(s).mul(e.mul(s)).mul(du).add(s);
-                    FloatVector step = FloatVector.zero(SP).blend(1f, x.compare(VectorOperators.GT, 0f));
-                    FloatVector.fromArray(SP, ga, go + i, k).mul(d.blend(step, x.abs().compare(VectorOperators.GT, 10f))).intoArray(o, oo + i, k);
-                }
-            }
+            FloatVector ax = x.abs();
+            FloatVector big = e.neg().add(1f).div(e.add(1f));
+            // tanh x = x - x^3/3 + 2x^5/15 - 17x^7/315 + 62x^9/2835 - 1382x^11/155925 + 21844x^13/6081075
+            //          - 929569x^15/638512875: the next term is below 1e-9 relative for |x| < 0.4
+            FloatVector z = ax.mul(ax);
+            FloatVector p = z.fma(-929569f / 638512875f, 21844f / 6081075f);
+            p = p.fma(z, FloatVector.broadcast(SP, -1382f / 155925f));
+            p = p.fma(z, FloatVector.broadcast(SP, 62f / 2835f));
+            p = p.fma(z, FloatVector.broadcast(SP, -17f / 315f));
+            p = p.fma(z, FloatVector.broadcast(SP, 2f / 15f));
+            p = p.fma(z, FloatVector.broadcast(SP, -1f / 3f));
+            FloatVector small = ax.fma(z.mul(p), ax);
+            big = big.blend(small, ax.compare(VectorOperators.LT, 0.4f));
+            // copy the sign bit of x (tanh is odd; keeps tanh(-0) = -0)
+            big.reinterpretAsInts().or(x.reinterpretAsInts().and(0x80000000)).reinterpretAsFloats().intoArray(o, oo + i, k);
+        }
+    }
+
+    /** o = num / (1 + e) with num = x (SILU, GELU) or 1 (sigmoid, {@code num} null); two loops, no vector phi. */
+    private static void ratioOut(float[] num, float[] xa, int xo, float[] t, float[] o, int oo, int n) {
+        if (num == null) {
+            FloatVector one = FloatVector.broadcast(SP, 1f);
+            for (int i = 0; i < n; i += L) one.div(FloatVector.fromArray(SP, t, i).add(1f)).intoArray(o, oo + i, SP.indexInRange(i, n));
+            return;
+        }
+        for (int i = 0; i < n; i += L) {
+            VectorMask<Float> k = SP.indexInRange(i, n);
+            FloatVector.fromArray(SP, xa, xo + i, k).div(FloatVector.fromArray(SP, t, i).add(1f)).intoArray(o, oo + i, k);
+        }
+    }
+
+    private static void dExpOut(float[] ga, int go, float[] t, float[] o, int oo, int n) {
+        for (int i = 0; i < n; i += L) {
+            VectorMask<Float> k = SP.indexInRange(i, n);
+            FloatVector.fromArray(SP, ga, go + i, k).mul(FloatVector.fromArray(SP, t, i)).intoArray(o, oo + i, k);
+        }
+    }
+
+    private static void dTanhOut(float[] ga, int go, float[] t, float[] o, int oo, int n) {
+        for (int i = 0; i < n; i += L) {
+            VectorMask<Float> k = SP.indexInRange(i, n);
+            FloatVector e = FloatVector.fromArray(SP, t, i), d = e.add(1f);
+            FloatVector.fromArray(SP, ga, go + i, k).mul(e.mul(4f).div(d.mul(d))).intoArray(o, oo + i, k);
+        }
+    }
+
+    private static void dSigmoidOut(float[] ga, int go, float[] t, float[] o, int oo, int n) {
+        FloatVector one = FloatVector.broadcast(SP, 1f);
+        for (int i = 0; i < n; i += L) {
+            VectorMask<Float> k = SP.indexInRange(i, n);
+            FloatVector e = FloatVector.fromArray(SP, t, i), s = one.div(e.add(1f));
+            FloatVector.fromArray(SP, ga, go + i, k).mul(s.mul(e.mul(s))).intoArray(o, oo + i, k);
+        }
+    }
+
+    private static void dSiluOut(float[] xa, int xo, float[] ga, int go, float[] t, float[] o, int oo, int n) {
+        FloatVector one = FloatVector.broadcast(SP, 1f);
+        for (int i = 0; i < n; i += L) {
+            VectorMask<Float> k = SP.indexInRange(i, n);
+            FloatVector x = FloatVector.fromArray(SP, xa, xo + i, k), e = FloatVector.fromArray(SP, t, i), s = one.div(e.add(1f));
+            FloatVector.fromArray(SP, ga, go + i, k).mul(s.mul(x.mul(e.mul(s)).add(1f))).intoArray(o, oo + i, k);
+        }
+    }
+
+    private static void dGeluOut(float[] xa, int xo, float[] ga, int go, float[] t, float[] o, int oo, int n) {
+        FloatVector one = FloatVector.broadcast(SP, 1f), zero = FloatVector.zero(SP);
+        for (int i = 0; i < n; i += L) {
+            VectorMask<Float> k = SP.indexInRange(i, n);
+            FloatVector x = FloatVector.fromArray(SP, xa, xo + i, k), e = FloatVector.fromArray(SP, t, i), s = one.div(e.add(1f));
+            FloatVector du = x.mul(x).mul(3f * GELU_A).add(1f).mul(2f * SQRT_2_OVER_PI);
+            FloatVector d = x.mul(s).mul(e.mul(s)).mul(du).add(s);
+            FloatVector step = zero.blend(1f, x.compare(VectorOperators.GT, 0f));
+            FloatVector.fromArray(SP, ga, go + i, k).mul(d.blend(step, x.abs().compare(VectorOperators.GT, 10f))).intoArray(o, oo + i, k);
         }
     }
 }
