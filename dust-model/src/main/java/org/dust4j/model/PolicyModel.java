@@ -12,6 +12,10 @@ import org.dust4j.autograd.Var;
 import org.dust4j.autograd.nn.ContextCache;
 import org.dust4j.autograd.nn.Module;
 import org.dust4j.autograd.nn.ParamInit;
+import org.dust4j.tensor.Backend;
+import org.dust4j.tensor.Backends;
+import org.dust4j.tensor.Device;
+import org.dust4j.tensor.Ops;
 import org.dust4j.tensor.Tensor;
 import org.dust4j.weights.SafetensorsException;
 import org.dust4j.weights.StateDict;
@@ -181,9 +185,9 @@ public abstract sealed class PolicyModel extends Module permits DustModel, Gr00t
         return out;
     }
 
-    /** Integer bucket tensor as float values. */
+    /** Integer bucket tensor (an input, [B]) as float values on the host, where the timestep sinusoids are built. */
     static float[] buckets(Tensor t) {
-        long[] l = t.toLongArray();
+        long[] l = t.to(Device.CPU).toLongArray();
         float[] out = new float[l.length];
         for (int i = 0; i < l.length; i++) out[i] = l[i];
         return out;
@@ -195,55 +199,61 @@ public abstract sealed class PolicyModel extends Module permits DustModel, Gr00t
         return a;
     }
 
-    /** {@code (1-τ)·ε + τ·x} per sample (GR00T's float32 order), x and ε [B, ...]. */
-    static Tensor interpolate(Tensor x, Tensor eps, float[] tau) {
-        float[] xv = x.toFloatArray(), ev = eps.toFloatArray();
-        int per = xv.length / tau.length;
-        float[] out = new float[xv.length];
-        for (int i = 0; i < xv.length; i++) {
-            float t = tau[i / per];
-            out[i] = (1f - t) * ev[i] + t * xv[i];
-        }
-        return Tensor.of(out, x.shape());
+    /**
+     * A per-sample input ([B]: τ, has_action) as host floats: the bucket rule and the timestep sinusoids are computed
+     * on the host from these B values (inputs, not intermediate results: nothing computed on a device is read back).
+     */
+    static float[] perSample(Tensor t) {
+        return t.to(Device.CPU).toFloatArray();
     }
 
-    /** The velocity target {@code x - ε}. */
-    static Tensor target(Tensor x, Tensor eps) {
-        float[] xv = x.toFloatArray(), ev = eps.toFloatArray();
-        float[] out = new float[xv.length];
-        for (int i = 0; i < xv.length; i++) out[i] = xv[i] - ev[i];
-        return Tensor.of(out, x.shape());
-    }
-
-    /** action_mask · has_action (per sample), or the mask alone when {@code has} is null. */
-    static Tensor actionWeights(Tensor mask, float[] has) {
-        float[] m = mask.toFloatArray();
+    /** τ per sample with action-free samples (has_action = 0) forced to 0 (pure noise), contract section 5. */
+    static float[] actionTaus(Tensor tau, Tensor has) {
+        float[] t = perSample(tau);
         if (has != null) {
-            int per = m.length / has.length;
-            for (int i = 0; i < m.length; i++) m[i] *= has[i / per];
+            float[] h = perSample(has);
+            for (int b = 0; b < t.length; b++) if (h[b] == 0f) t[b] = 0f;
         }
-        return Tensor.of(m, mask.shape());
+        return t;
     }
 
-    /** Σ((pred - target)² ⊙ m) / Σ m, or a constant 0 when Σ m = 0. */
-    static Var maskedMse(Var pred, Tensor target, Tensor m) {
-        double total = 0;
-        for (float w : m.toFloatArray()) total += w;
-        if (total == 0) return Var.constant(Tensor.zeros());
-        Var s = F.sum(F.mul(F.square(F.sub(pred, Var.constant(target))), Var.constant(m)));
-        return F.div(s, Var.constant(Tensor.scalar((float) total)));
+    /** {@code (1-τ)·ε + τ·x} per sample (GR00T's float32 order) as tensor ops on x's device; x and ε [B, ...], τ [B]. */
+    static Tensor interpolate(Tensor x, Tensor eps, float[] tau) {
+        Backend bk = F.backend(x);
+        int[] s = new int[x.rank()];
+        java.util.Arrays.fill(s, 1);
+        s[0] = tau.length;
+        Tensor t = Tensor.of(tau, s).to(x.device());
+        return bk.binary(Ops.Binary.ADD, bk.binary(Ops.Binary.MUL, bk.scalar(Ops.Scalar.RSUB, t, 1f), eps), bk.binary(Ops.Binary.MUL, t, x));
     }
 
-    /** x += v / n in place (explicit Euler step of size 1/n, as the contract writes it: {@code A + V_A / N_A}). */
-    static void euler(float[] x, Tensor v, int n) {
-        float[] vv = v.toFloatArray();
-        float nf = n;
-        for (int i = 0; i < x.length; i++) x[i] += vv[i] / nf;
+    /**
+     * L_A = Σ((v - (x - ε))² ⊙ m) / Σ m with m = action_mask · has_action ({@code has} may be null): the fused
+     * {@link F#flowLoss}. When Σ m = 0 the loss is a constant 0 without a graph (contract section 5), decided on the
+     * masks, which are inputs (read on the host, as the per-sample τ are).
+     */
+    static Var actionLoss(Var v, Tensor x, Tensor eps, Tensor mask, Tensor has) {
+        Backend cpu = Backends.cpu();
+        Tensor m = mask.to(Device.CPU);
+        if (has != null) {
+            int[] s = new int[m.rank()];
+            java.util.Arrays.fill(s, 1);
+            s[0] = has.numel();
+            m = cpu.binary(Ops.Binary.MUL, m, has.to(Device.CPU).contiguous().reshape(s));
+        }
+        if (cpu.sumAll(m) == 0) return Var.constant(F.backend(x).zeros(org.dust4j.tensor.DType.F32));
+        return F.flowLoss(v, x, eps, mask, has);
     }
 
-    /** Checks ids are in [0, C). */
+    /** {@code x + v / n} as tensor ops on x's device (explicit Euler step of size 1/n, as the contract writes it: {@code A + V_A / N_A}). */
+    static Tensor euler(Tensor x, Tensor v, int n) {
+        Backend bk = F.backend(x);
+        return bk.binary(Ops.Binary.ADD, x, bk.scalar(Ops.Scalar.DIV, v, n));
+    }
+
+    /** Checks ids (an input) are in [0, C). */
     static Tensor checkIds(Tensor ids, int c) {
-        long[] l = ids.toLongArray();
+        long[] l = ids.to(Device.CPU).toLongArray();
         for (int i = 0; i < l.length; i++) {
             if (l[i] < 0 || l[i] >= c) {
                 throw new InputSpec.InputException("input 'embodiment_id': value " + l[i] + " at [" + i + "] is out of range [0, "

@@ -119,16 +119,21 @@ public final class Trainer {
         else model.eval();
         opt.zeroGrad();
         int acc = options.accumulation();
-        double loss = 0, la = 0, lw = 0;
+        List<PolicyModel.Losses> parts = new ArrayList<>(acc);
         for (int micro = 0; micro < acc; micro++) {
             long noiseSeed = Rng.bits(options.seed(), step * acc + micro);
-            Map<String, Tensor> batch = FlowNoise.complete(data.batch(step, micro), model.config(), noiseSeed);
+            Map<String, Tensor> batch = FlowNoise.complete(data.batch(step, micro), model.config(), noiseSeed, model.device());
             PolicyModel.Losses l = model.loss(batch);
             Var scaled = acc == 1 ? l.loss() : org.dust4j.autograd.F.mul(l.loss(), 1f / acc);
-            loss += l.loss().value().toFloatArray()[0] / acc;
-            la += l.lossAction().value().toFloatArray()[0] / acc;
-            lw += l.lossWm().value().toFloatArray()[0] / acc;
             if (scaled.requiresGrad()) scaled.backward();
+            parts.add(l);
+        }
+        // the 0-d losses stay where they were computed until the step is done: three scalar reads per micro-batch, for the log
+        double loss = 0, la = 0, lw = 0;
+        for (PolicyModel.Losses l : parts) {
+            loss += l.loss().value().item() / acc;
+            la += l.lossAction().value().item() / acc;
+            lw += l.lossWm().value().item() / acc;
         }
         double norm = options.clipNorm() > 0 ? GradClip.clipGradNorm(model.parameters(), options.clipNorm()) : Double.NaN;
         float lr = schedule.lr((int) step);

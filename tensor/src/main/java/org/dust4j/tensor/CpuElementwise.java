@@ -170,7 +170,7 @@ final class CpuElementwise {
 
     static Tensor binary(Ops.Binary op, Tensor a, Tensor b) {
         String name = op.name().toLowerCase();
-        ReferenceBackend.requireF32(name, a, b);
+        Checks.requireF32(name, a, b);
         int[] shape = Shape.broadcast(name, a.shape(), b.shape());
         Tensor out = Tensor.zeros(shape);
         apply2(op, a.expand(shape), b.expand(shape), out);
@@ -280,7 +280,7 @@ final class CpuElementwise {
     }
 
     static Tensor scalar(Ops.Scalar op, Tensor x, float s) {
-        ReferenceBackend.requireF32("scalar " + op.name().toLowerCase(), x);
+        Checks.requireF32("scalar " + op.name().toLowerCase(), x);
         Tensor out = Tensor.zeros(x.shape());
         map1(x, out, (v, vo, o, oo, n) -> scalarSpan(op, s, v, vo, o, oo, n));
         return out;
@@ -306,7 +306,7 @@ final class CpuElementwise {
     }
 
     static Tensor unary(Ops.Unary op, Tensor x) {
-        ReferenceBackend.requireF32(op.name().toLowerCase(), x);
+        Checks.requireF32(op.name().toLowerCase(), x);
         Tensor out = Tensor.zeros(x.shape());
         map1(x, out, (v, vo, o, oo, n) -> unarySpan(op, v, vo, o, oo, n));
         return out;
@@ -347,8 +347,8 @@ final class CpuElementwise {
 
     static Tensor unaryBackward(Ops.Unary op, Tensor x, Tensor gradOut) {
         String name = op.name().toLowerCase() + " backward";
-        ReferenceBackend.requireF32(name, x, gradOut);
-        ReferenceBackend.requireShape(name, "gradOut", gradOut, x.shape());
+        Checks.requireF32(name, x, gradOut);
+        Checks.requireShape(name, "gradOut", gradOut, x.shape());
         Tensor out = Tensor.zeros(x.shape());
         CpuElementwiseRows.Layout l = CpuElementwiseRows.layout(out.shape(), out, x, gradOut);
         float[] o = out.floatData(), xv = x.floatData(), gv = gradOut.floatData();
@@ -410,7 +410,7 @@ final class CpuElementwise {
     }
 
     static void addInPlace(Tensor dst, Tensor src) {
-        ReferenceBackend.requireF32("addInPlace", dst, src);
+        Checks.requireF32("addInPlace", dst, src);
         Tensor s = src.expand(Shape.broadcast("addInPlace", src.shape(), dst.shape()));
         if (!Arrays.equals(s.shape(), dst.shape())) {
             throw new IllegalArgumentException("addInPlace: " + Shape.str(src.shape()) + " does not broadcast to " + Shape.str(dst.shape()));
@@ -424,7 +424,7 @@ final class CpuElementwise {
     /** Fused AdamW: the same float operations in the same order as {@link ReferenceBackend#adamw}, so bit-identical. */
     static void adamw(Tensor param, Tensor grad, Tensor m, Tensor v, float lr, float beta1, float beta2, float eps,
                       float weightDecay, int step) {
-        ReferenceBackend.checkAdamw(param, grad, m, v);
+        Checks.adamw(param, grad, m, v);
         ReferenceBackend.AdamScalars s = ReferenceBackend.AdamScalars.of(lr, beta1, beta2, weightDecay, step);
         float[] p = param.floatData(), g = grad.floatData(), mm = m.floatData(), vv = v.floatData();
         int po = param.offset(), go = grad.offset(), mo = m.offset(), vo = v.offset();
