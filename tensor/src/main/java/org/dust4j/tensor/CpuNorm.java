@@ -65,6 +65,37 @@ final class CpuNorm {
         return new Backend.NormResult(Tensor.of(out, x.shape()), Tensor.of(mean, rs), Tensor.of(rstd, rs));
     }
 
+    /**
+     * AdaLN modulate in one pass per row: the LayerNorm row (no affine) of {@link #layerNormRow}, then, while the row is
+     * in L1, {@code y * (1 + scale[b]) + shift[b]} with the same float operations as the default composition
+     * (LayerNorm, scalar add, multiply, add), so the result is the composition's to the bit.
+     */
+    static Backend.NormResult adaLn(Tensor x, Tensor scale, Tensor shift, float eps) {
+        int[] g = Checks.modulation("adaLn", x, scale, shift);
+        Checks.requireF32("adaLn", x, scale, shift);
+        int t = g[1], d = g[2], rows = g[0] * t;
+        Flat xv = Flat.of(x), sc = Flat.of(scale), sh = Flat.of(shift);
+        float[] out = new float[x.numel()], mean = new float[rows], rstd = new float[rows];
+        Parallel.forRange(rows, Parallel.grain(rows, Math.max(1, CHUNK_ELEMS / Math.max(1, d))), (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                layerNormRow(xv, null, null, eps, d, r, out, mean, rstd);
+                int b = t == 0 ? 0 : r / t;
+                modulateRow(out, r * d, sc.a, sc.off + b * d, sh.a, sh.off + b * d, d);
+            }
+        });
+        return new Backend.NormResult(Tensor.of(out, x.shape()), Tensor.of(mean, g[0], t), Tensor.of(rstd, g[0], t));
+    }
+
+    /** y[o, o+d) = y * (1 + s) + h, rounded after each operation. */
+    private static void modulateRow(float[] y, int o, float[] s, int so, float[] h, int ho, int d) {
+        int i = 0, ub = S.loopBound(d);
+        for (; i < ub; i += L) {
+            FloatVector one = FloatVector.fromArray(S, s, so + i).add(1f);
+            FloatVector.fromArray(S, y, o + i).mul(one).add(FloatVector.fromArray(S, h, ho + i)).intoArray(y, o + i);
+        }
+        for (; i < d; i++) y[o + i] = y[o + i] * (s[so + i] + 1f) + h[ho + i];
+    }
+
     private static void layerNormRow(Flat xv, Flat wv, Flat bv, float eps, int d, int r, float[] out, float[] mean,
                                      float[] rstd) {
         float[] x = xv.a;
