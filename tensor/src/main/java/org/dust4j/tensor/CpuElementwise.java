@@ -323,8 +323,8 @@ final class CpuElementwise {
             case LOG -> CpuElementwiseMath.log(v, vo, o, oo, n);
             case TANH -> CpuElementwiseMath.apply(CpuElementwiseMath.Fn.TANH, v, vo, null, 0, o, oo, n);
             case SIGMOID -> CpuElementwiseMath.apply(CpuElementwiseMath.Fn.SIGMOID, v, vo, null, 0, o, oo, n);
-            case SILU -> CpuElementwiseMath.apply(CpuElementwiseMath.Fn.SILU, v, vo, null, 0, o, oo, n);
-            case GELU_TANH -> CpuElementwiseMath.apply(CpuElementwiseMath.Fn.GELU, v, vo, null, 0, o, oo, n);
+            case SILU -> CpuElementwiseMath.ratioActivation(false, v, vo, o, oo, n);
+            case GELU_TANH -> CpuElementwiseMath.ratioActivation(true, v, vo, o, oo, n);
             default -> {
                 FloatVector one = FloatVector.broadcast(SP, 1f), zero = FloatVector.zero(SP);
                 for (int i = 0; i < n; i += L) {
