@@ -326,7 +326,7 @@ final class CpuElementwise {
             case SILU -> CpuElementwiseMath.ratioActivation(false, v, vo, o, oo, n);
             case GELU_TANH -> CpuElementwiseMath.ratioActivation(true, v, vo, o, oo, n);
             default -> {
-                FloatVector one = FloatVector.broadcast(SP, 1f), zero = FloatVector.zero(SP);
+                FloatVector one = FloatVector.broadcast(SP, 1f);
                 for (int i = 0; i < n; i += L) {
                     VectorMask<Float> m = SP.indexInRange(i, n);
                     FloatVector x = FloatVector.fromArray(SP, v, vo + i, m);
@@ -337,7 +337,7 @@ final class CpuElementwise {
                         case SQRT -> x.sqrt().intoArray(o, oo + i, m);
                         case RSQRT -> one.div(x.sqrt()).intoArray(o, oo + i, m);
                         case RECIPROCAL -> one.div(x).intoArray(o, oo + i, m);
-                        case RELU -> zero.blend(x, x.compare(VectorOperators.GT, 0f)).intoArray(o, oo + i, m);
+                        case RELU -> x.blend(0f, x.compare(VectorOperators.LT, 0f)).intoArray(o, oo + i, m);   // NaN and -0.0 pass, as in PyTorch
                         default -> throw new IllegalStateException("unary " + op + " has its own loop");
                     }
                 }
@@ -403,7 +403,7 @@ final class CpuElementwise {
                 case SQRT -> gv.mul(0.5f).div(xv.sqrt()).intoArray(o, oo + i, m);
                 case RSQRT -> gv.mul(-0.5f).div(xv).div(xv.sqrt()).intoArray(o, oo + i, m);
                 case RECIPROCAL -> gv.neg().div(xv).div(xv).intoArray(o, oo + i, m);
-                case RELU -> gv.mul(zero.blend(1f, xv.compare(VectorOperators.GT, 0f))).intoArray(o, oo + i, m);
+                case RELU -> gv.mul(FloatVector.broadcast(SP, 1f).blend(0f, xv.compare(VectorOperators.LE, 0f))).intoArray(o, oo + i, m);   // NaN passes
                 default -> throw new IllegalStateException("unary backward " + op + " has its own loop");
             }
         }
