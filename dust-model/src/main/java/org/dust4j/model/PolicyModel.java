@@ -87,11 +87,12 @@ public abstract sealed class PolicyModel extends Module permits DustModel, Gr00t
 
     /**
      * {@code dust4j sample}: validates and runs the sampler without a tape. The cross-attention keys/values of the
-     * VL features are computed once per call ({@link ContextCache}): every step attends to the same features.
+     * VL features are computed once per call ({@link ContextCache}): every step attends to the same features; the
+     * weights of the linear layers are packed for the GEMM once per call ({@link org.dust4j.tensor.GemmPack}).
      */
     public Map<String, Tensor> sample(Map<String, Tensor> inputs, SamplerOptions options) {
         Map<String, Tensor> in = onDevice(sampleSpec().check(inputs, allowNonFinite));
-        try (var g = GradMode.noGrad(); var kv = ContextCache.open()) {
+        try (var g = GradMode.noGrad(); var kv = ContextCache.open(); var pk = org.dust4j.tensor.GemmPack.open()) {
             return sampleChecked(in, options);
         }
     }
