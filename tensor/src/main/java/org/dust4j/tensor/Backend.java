@@ -23,7 +23,7 @@ public interface Backend {
     /** Writes {@code src} (broadcast to {@code dst}'s shape) into the view {@code dst}. */
     void copyInto(Tensor src, Tensor dst);
 
-    /** Converted copy: BF16/F16 <-> F32 with round to nearest even, integer <-> float. */
+    /** Converted copy: BF16/F16 {@literal <->} F32 with round to nearest even, integer {@literal <->} float. */
     Tensor convert(Tensor x, DType target);
 
     void fill(Tensor dst, float value);
