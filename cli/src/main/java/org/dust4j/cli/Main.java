@@ -15,6 +15,7 @@ import picocli.CommandLine.Option;
         subcommands = {DemoCommand.class, Main.Info.class, TrainCommand.class, EvalCommand.class, AblateCommand.class, InspectCommand.class,
                 ModelCommands.Init.class, ModelCommands.Forward.class, ModelCommands.Loss.class, ModelCommands.Sample.class,
                 SimCommands.Datagen.class, SimCommands.SimEval.class, SimCommands.SimRender.class,
+                ServeCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
 
@@ -28,6 +29,10 @@ public final class Main implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
+        if (!org.dust4j.tensor.VectorSupport.available()) {
+            System.err.println("dust4j: error: " + org.dust4j.tensor.VectorSupport.message());
+            System.exit(2);
+        }
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
     }
 
