@@ -41,6 +41,7 @@ public final class Main implements Callable<Integer> {
         CommandLine cl = new CommandLine(new Main());
         cl.setOut(out);
         cl.setErr(err);
+        cl.setParameterExceptionHandler(new UsageErrors());
         boolean trace = System.getenv("DUST4J_STACKTRACE") != null;
         for (String a : args) trace |= a.equals("--stacktrace");
         boolean showTrace = trace;
