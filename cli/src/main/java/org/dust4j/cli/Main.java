@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
         subcommands = {DemoCommand.class, Main.Info.class, TrainCommand.class, EvalCommand.class, AblateCommand.class, InspectCommand.class,
                 ModelCommands.Init.class, ModelCommands.Forward.class, ModelCommands.Loss.class, ModelCommands.Sample.class,
                 SimCommands.Datagen.class, SimCommands.SimEval.class, SimCommands.SimRender.class,
-                ServeCommand.class,
+                ServeCommand.class, ExampleInputsCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
 
