@@ -7,7 +7,7 @@ import java.util.Arrays;
 /**
  * A numpy array as it travels in GR00T's protocol: a numpy dtype string ({@code "<f4"}, {@code "|u1"}, ...), a
  * shape and the C-order element bytes in the dtype's byte order. Only what the server needs is interpreted:
- * {@link #toFloats()} reads every numeric dtype; arrays it does not use (video frames) are kept as bytes.
+ * {@link #toFloats(String)} reads every numeric dtype; arrays it does not use (video frames) are kept as bytes.
  *
  * @param dtype numpy dtype string: byte order ({@code <}, {@code >}, {@code |} or {@code =}), kind, item size
  * @param shape dimensions, C order; empty for a 0-d array
