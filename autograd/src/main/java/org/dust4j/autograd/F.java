@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.dust4j.tensor.Backend;
 import org.dust4j.tensor.Backends;
+import org.dust4j.tensor.Checks;
 import org.dust4j.tensor.DType;
 import org.dust4j.tensor.Ops;
 import org.dust4j.tensor.Shape;
@@ -368,6 +369,60 @@ public final class F {
             Backend.AttentionGrads d = bk.attentionBackward(qv, kv, vv, r.out(), r.lse(), g, scale);
             return new Tensor[] {d.dq(), d.dk(), d.dv()};
         }, q, k, v);
+    }
+
+    // ------------------------------------------------------------ fused ops (Backend SPI; CUDA runs each as one kernel)
+
+    /**
+     * AdaLN modulate {@code LN(x, eps) * (1 + scale[b]) + shift[b]} with LayerNorm without affine parameters: x [B,T,D],
+     * scale and shift [B,D] (column chunks of one [B,k*D] modulation tensor are fine).
+     */
+    public static Var adaLn(Var x, Var scale, Var shift, float eps) {
+        Tensor xv = x.value(), sv = scale.value(), hv = shift.value();
+        Checks.modulation("adaLn", xv, sv, hv);
+        Backend bk = be(x);
+        Backend.NormResult r = bk.adaLn(xv, sv, hv, eps);
+        return record("adaLn", r.out(), (g, n) -> {
+            Backend.AdaLnGrads d = bk.adaLnBackward(xv, sv, r.mean(), r.rstd(), g);
+            return new Tensor[] {d.dx(), d.dscale(), d.dshift()};
+        }, x, scale, shift);
+    }
+
+    /** Gated residual (AdaLN-Zero) {@code x + gate[b] * h}: x and h [B,T,D], gate [B,D]. */
+    public static Var gatedResidual(Var x, Var h, Var gate) {
+        Tensor hv = h.value(), gv = gate.value();
+        Backend bk = be(x);
+        Tensor out = bk.gatedResidual(x.value(), hv, gv);
+        return record("gatedResidual", out, (g, n) -> {
+            Backend.GatedGrads d = bk.gatedResidualBackward(g, hv, gv);
+            return new Tensor[] {g, d.dh(), d.dgate()};
+        }, x, h, gate);
+    }
+
+    /**
+     * Flow-matching loss (contract section 5): {@code sum((v - (data - eps))^2 m) / sum(m)} with {@code m = elemMask *
+     * sampleMask[b]} (either optional), 0 when {@code sum(m) = 0}; a 0-d variable. Only v receives a gradient.
+     */
+    public static Var flowLoss(Var v, Tensor data, Tensor eps, Tensor elemMask, Tensor sampleMask) {
+        Backend bk = be(v);
+        Backend.FlowLoss r = bk.flowLoss(v.value(), data, eps, elemMask, sampleMask, 1f);
+        return record("flowLoss", r.loss(), (g, n) -> new Tensor[] {bk.binary(Ops.Binary.MUL, r.grad(), g)}, v);
+    }
+
+    /**
+     * Per-category (per-embodiment) linear {@code y[b] = x[b] @ W[id[b]] + bias[id[b]]}: x [B,T,in], W [C,in,out], bias
+     * [C,out] or null, ids [B] (I64/I32, in [0, C)).
+     */
+    public static Var categoryLinear(Var x, Var w, Var bias, Tensor ids) {
+        Tensor xv = x.value(), wv = w.value();
+        Checks.categoryLinear("categoryLinear", xv, wv, bias == null ? null : bias.value(), ids);
+        Backend bk = be(x);
+        Tensor y = bk.categoryLinear(xv, wv, bias == null ? null : bias.value(), ids);
+        boolean hasBias = bias != null;
+        return record("categoryLinear", y, (g, n) -> {
+            Backend.CategoryLinearGrads d = bk.categoryLinearBackward(xv, wv, ids, g, hasBias);
+            return new Tensor[] {d.dx(), d.dw(), d.dbias()};
+        }, x, w, bias);
     }
 
     // ------------------------------------------------------------ indexing and shape

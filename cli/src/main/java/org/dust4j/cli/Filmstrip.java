@@ -8,7 +8,6 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
@@ -19,7 +18,7 @@ import javax.imageio.metadata.IIOMetadata;
 import javax.imageio.metadata.IIOMetadataNode;
 import javax.imageio.stream.ImageOutputStream;
 import org.dust4j.sim.Frame;
-import org.dust4j.weights.TempFiles;
+import org.dust4j.weights.AtomicFiles;
 
 /** Labelled pictures of simulator frames: one panel per frame, filmstrips (PNG) and animations (GIF, javax.imageio). */
 final class Filmstrip {
@@ -90,25 +89,18 @@ final class Filmstrip {
         }
     }
 
-    /** Writes a PNG atomically (temp file with default permissions, then rename). */
+    /** Writes a PNG atomically ({@link AtomicFiles}: temp file, fsync, rename). */
     static void writePng(BufferedImage img, Path out) throws IOException {
-        Path abs = out.toAbsolutePath();
-        Path tmp = TempFiles.createFile(abs.getParent(), "." + abs.getFileName() + ".", ".tmp");
-        try {
-            if (!ImageIO.write(img, "png", tmp.toFile())) throw new IOException("no PNG writer");
-            Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFiles.writeVia(out, tmp -> {
+            if (!ImageIO.write(img, "png", tmp.toFile())) throw new IOException(out + ": no PNG writer available");
+        });
     }
 
     /** Writes an endlessly looping animated GIF, {@code delayCs} hundredths of a second per frame, atomically. */
     static void writeGif(List<BufferedImage> frames, int delayCs, Path out) throws IOException {
         if (frames.isEmpty()) throw new IllegalArgumentException("no frames for " + out);
-        ImageWriter w = ImageIO.getImageWritersByFormatName("gif").next();
-        Path abs = out.toAbsolutePath();
-        Path tmp = TempFiles.createFile(abs.getParent(), "." + abs.getFileName() + ".", ".tmp");
-        try {
+        AtomicFiles.writeVia(out, tmp -> {
+            ImageWriter w = ImageIO.getImageWritersByFormatName("gif").next();
             try (ImageOutputStream ios = ImageIO.createImageOutputStream(tmp.toFile())) {
                 w.setOutput(ios);
                 w.prepareWriteSequence(null);
@@ -138,10 +130,7 @@ final class Filmstrip {
             } finally {
                 w.dispose();
             }
-            Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        });
     }
 
     private static IIOMetadataNode child(IIOMetadataNode root, String name) {

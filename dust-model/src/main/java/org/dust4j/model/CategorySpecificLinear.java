@@ -9,9 +9,8 @@ import org.dust4j.tensor.Tensor;
 
 /**
  * GR00T's CategorySpecificLinear: one weight per category (embodiment), {@code W} [C, in, out] (note: not the
- * nn.Linear [out, in] layout) and {@code b} [C, out]; {@code y[b] = x[b] @ W[id[b]] + b[id[b]]}. Implemented as a
- * gather of W[id] (an embedding lookup over the flattened [C, in*out] table, so the gradient is a scatter-add)
- * and one batched matmul.
+ * nn.Linear [out, in] layout) and {@code b} [C, out]; {@code y[b] = x[b] @ W[id[b]] + b[id[b]]}: the fused
+ * {@link F#categoryLinear} (by default a gather of W[id] and one batched matmul; one kernel on CUDA).
  */
 public final class CategorySpecificLinear extends Module {
     public final int categories, in, out;
@@ -24,7 +23,7 @@ public final class CategorySpecificLinear extends Module {
         this.in = in;
         this.out = out;
         this.W = param("W", init.normal(0.02f, categories, in, out));     // N(0,1)·0.02, the same floats as scaling after
-        this.b = param("b", ParamInit.zeros(categories, out));
+        this.b = param("b", init.zerosOrPlaceholder(categories, out));
     }
 
     /** x [B, T, in], ids [B] (I64/I32) -> [B, T, out]. */
@@ -34,9 +33,6 @@ public final class CategorySpecificLinear extends Module {
             throw new IllegalArgumentException("CategorySpecificLinear: input " + Shape.str(xs) + " with ids " + Shape.str(ids.shape())
                     + " must be [B,T," + in + "] and [B]");
         }
-        int bsz = xs[0];
-        Var w = F.reshape(F.embedding(F.reshape(W, categories, in * out), ids), bsz, in, out);
-        Var bias = F.unsqueeze(F.embedding(b, ids), 1);
-        return F.add(F.matmul(x, w), bias);
+        return F.categoryLinear(x, W, b, ids);
     }
 }

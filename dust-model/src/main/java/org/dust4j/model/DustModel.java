@@ -123,9 +123,9 @@ public final class DustModel extends PolicyModel {
             for (Module m : model.transformerBlocks) {
                 BasicTransformerBlock blk = (BasicTransformerBlock) m;
                 Var[] ma = blk.adaNorm1.chunks(eA), mo = blk.adaNorm1.chunks(eO);    // (scale, shift)
-                Var ln = F.layerNorm(hAll, null, null, BasicTransformerBlock.EPS);
-                Var normed = F.concat(List.of(AdaNorm.modulated(F.narrow(ln, 1, 0, nA), ma[0], ma[1]),
-                        AdaNorm.modulated(F.narrow(ln, 1, nA, nO), mo[0], mo[1])), 1);
+                // LN is per token, so modulating each stream's slice of h equals slicing LN(h)
+                Var normed = F.concat(List.of(AdaNorm.modulate(F.narrow(hAll, 1, 0, nA), BasicTransformerBlock.EPS, ma[0], ma[1]),
+                        AdaNorm.modulate(F.narrow(hAll, 1, nA, nO), BasicTransformerBlock.EPS, mo[0], mo[1])), 1);
                 hAll = blk.forwardModulated(hAll, normed, vl);
             }
             x = F.narrow(hAll, 1, 0, nA);
@@ -197,16 +197,15 @@ public final class DustModel extends PolicyModel {
     @Override
     protected Losses lossChecked(Map<String, Tensor> in) {
         Tensor ids = checkIds(in.get("embodiment_id"));
-        float[] has = in.get("has_action").toFloatArray();
-        float[] tauA = in.get("tau_action").toFloatArray().clone();
-        for (int b = 0; b < tauA.length; b++) if (has[b] == 0f) tauA[b] = 0f;       // action-free: pure noise
-        float[] tauO = in.get("tau_vision").toFloatArray();
+        Tensor has = in.get("has_action");
+        float[] tauA = actionTaus(in.get("tau_action"), has);          // action-free: pure noise
+        float[] tauO = perSample(in.get("tau_vision"));
         Tensor a = in.get("actions"), epsA = in.get("eps_action"), fut = in.get("future"), epsO = in.get("eps_vision");
         Velocity v = velocity(processVl(Var.constant(in.get("vl"))), Var.constant(in.get("state")),
                 Var.constant(interpolate(a, epsA, tauA)), Var.constant(interpolate(fut, epsO, tauO)),
                 bucketsOf(tauA, cfg.numTimestepBuckets()), bucketsOf(tauO, cfg.numTimestepBuckets()), ids, true);
-        Var lossA = maskedMse(v.action(), target(a, epsA), actionWeights(in.get("action_mask"), has));
-        Var lossWm = F.mean(F.square(F.sub(v.vision(), Var.constant(target(fut, epsO)))));
+        Var lossA = actionLoss(v.action(), a, epsA, in.get("action_mask"), has);
+        Var lossWm = F.flowLoss(v.vision(), fut, epsO, null, null);                          // mean over B·To·Dv
         Var loss = F.add(lossA, F.mul(lossWm, cfg.lambdaWm().floatValue()));
         return new Losses(loss, lossA, lossWm);
     }
@@ -216,13 +215,12 @@ public final class DustModel extends PolicyModel {
         int nA = o.actionSteps() > 0 ? o.actionSteps() : cfg.numInferenceTimesteps();
         int q = o.q();
         if (nA <= 0 || q <= 0) throw new IllegalArgumentException("sample: action steps and q must be positive, got " + nA + ", " + q);
-        int nO = q * nA, buckets = cfg.numTimestepBuckets();
+        int nO = o.visionSteps(nA), buckets = cfg.numTimestepBuckets();
         Tensor ids = checkIds(in.get("embodiment_id"));
         Var vl = processVl(Var.constant(in.get("vl")));
         Var state = Var.constant(in.get("state"));
         int bsz = ids.size(0);
-        float[] a = in.get("noise_action").toFloatArray(), obs = in.get("noise_vision").toFloatArray();
-        int[] aShape = in.get("noise_action").shape(), oShape = in.get("noise_vision").shape();
+        Tensor a = in.get("noise_action"), obs = in.get("noise_vision");
         int kA = 0;
         for (int j = 0; j < nO; j++) {
             float tO = bucket((double) j / nO, buckets);
@@ -235,15 +233,14 @@ public final class DustModel extends PolicyModel {
                 update = j % q == 0;
                 tA = bucket((double) kA / nA, buckets);
             }
-            Velocity v = velocity(vl, state, Var.constant(Tensor.of(a, aShape)), Var.constant(Tensor.of(obs, oShape)),
-                    fill(bsz, tA), fill(bsz, tO), ids, update);
+            Velocity v = velocity(vl, state, Var.constant(a), Var.constant(obs), fill(bsz, tA), fill(bsz, tO), ids, update);
             if (update) {
-                euler(a, v.action().value(), nA);
+                a = euler(a, v.action().value(), nA);
                 kA++;
             }
-            euler(obs, v.vision().value(), nO);
+            obs = euler(obs, v.vision().value(), nO);
         }
-        return Map.of("actions", Tensor.of(a, aShape), "vision", Tensor.of(obs, oShape));
+        return Map.of("actions", a, "vision", obs);
     }
 
     /** Every category-specific and output-head index the model reads is checked against C. */

@@ -118,7 +118,7 @@ public final class DustPolicy {
 
     private static float[][] rows(Tensor t) {
         int n = t.size(1), d = t.size(2);
-        float[] all = t.toFloatArray();
+        float[] all = t.to(org.dust4j.tensor.Device.CPU).toFloatArray();   // the result, once per call
         float[][] r = new float[n][d];
         for (int i = 0; i < n; i++) System.arraycopy(all, i * d, r[i], 0, d);
         return r;

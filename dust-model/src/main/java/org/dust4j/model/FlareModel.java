@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.dust4j.autograd.F;
+import org.dust4j.autograd.GradMode;
 import org.dust4j.autograd.Var;
 import org.dust4j.autograd.nn.Module;
 import org.dust4j.autograd.nn.ParamInit;
@@ -80,14 +81,12 @@ public final class FlareModel extends PolicyModel {
     @Override
     protected Losses lossChecked(Map<String, Tensor> in) {
         Tensor ids = checkIds(in.get("embodiment_id"), cfg.embodiments());
-        Tensor hasT = in.get("has_action");
-        float[] has = hasT == null ? null : hasT.toFloatArray();
-        float[] tau = in.get("tau_action").toFloatArray().clone();
-        if (has != null) for (int b = 0; b < tau.length; b++) if (has[b] == 0f) tau[b] = 0f;
+        Tensor has = in.get("has_action");
+        float[] tau = actionTaus(in.get("tau_action"), has);
         Tensor a = in.get("actions"), eps = in.get("eps_action");
         Var[] vf = velocityAndFuture(processVl(Var.constant(in.get("vl"))), Var.constant(in.get("state")),
                 Var.constant(interpolate(a, eps, tau)), bucketsOf(tau, cfg.buckets()), ids);
-        Var lossA = maskedMse(vf[0], target(a, eps), actionWeights(in.get("action_mask"), has));
+        Var lossA = actionLoss(vf[0], a, eps, in.get("action_mask"), has);
         Var lossAlign = alignment(align.forward(vf[1]), in.get("future"));
         Var loss = F.add(lossA, F.mul(lossAlign, cfg.flare().lambdaAlign().floatValue()));
         return new Losses(loss, lossA, lossAlign);
@@ -95,18 +94,13 @@ public final class FlareModel extends PolicyModel {
 
     /** 1 - mean over (sample, token) of cos(pred, target); pred [B,M,Dv] on the tape, target [B,M,Dv] constant. */
     static Var alignment(Var pred, Tensor target) {
-        int[] sh = target.shape();
-        int rows = sh[0] * sh[1], d = sh[2];
-        float[] t = target.toFloatArray();
-        float[] tn = new float[t.length];
-        for (int r = 0; r < rows; r++) {
-            double s = 0;
-            for (int k = 0; k < d; k++) s += (double) t[r * d + k] * t[r * d + k];
-            float inv = (float) (1.0 / Math.sqrt(s + 1e-12));
-            for (int k = 0; k < d; k++) tn[r * d + k] = t[r * d + k] * inv;
+        Var tn;
+        try (var g = GradMode.noGrad()) {                                                     // the target, normalised per token
+            Var t = Var.constant(target);
+            tn = F.mul(t, F.rsqrt(F.add(F.sum(F.square(t), 2, true), 1e-12f)));
         }
         Var invNorm = F.rsqrt(F.add(F.sum(F.square(pred), 2, true), 1e-12f));             // [B,M,1]
-        Var cos = F.sum(F.mul(F.mul(pred, invNorm), Var.constant(Tensor.of(tn, sh))), 2, false);   // [B,M]
+        Var cos = F.sum(F.mul(F.mul(pred, invNorm), tn), 2, false);                          // [B,M]
         return F.add(F.mul(F.mean(cos), -1f), 1f);
     }
 }

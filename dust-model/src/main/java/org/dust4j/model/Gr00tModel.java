@@ -148,14 +148,12 @@ public final class Gr00tModel extends PolicyModel {
     @Override
     protected Losses lossChecked(Map<String, Tensor> in) {
         Tensor ids = checkIds(in.get("embodiment_id"), cfg.embodiments());
-        Tensor hasT = in.get("has_action");
-        float[] has = hasT == null ? null : hasT.toFloatArray();
-        float[] tau = in.get("tau_action").toFloatArray().clone();
-        if (has != null) for (int b = 0; b < tau.length; b++) if (has[b] == 0f) tau[b] = 0f;
+        Tensor has = in.get("has_action");
+        float[] tau = actionTaus(in.get("tau_action"), has);
         Tensor a = in.get("actions"), eps = in.get("eps_action");
         Var v = velocity(processVl(Var.constant(in.get("vl"))), Var.constant(in.get("state")), Var.constant(interpolate(a, eps, tau)),
                 bucketsOf(tau, cfg.buckets()), ids);
-        Var lossA = maskedMse(v, target(a, eps), actionWeights(in.get("action_mask"), has));
+        Var lossA = actionLoss(v, a, eps, in.get("action_mask"), has);
         return new Losses(lossA, lossA, Var.constant(Tensor.zeros()));
     }
 
@@ -166,14 +164,11 @@ public final class Gr00tModel extends PolicyModel {
         Tensor ids = checkIds(in.get("embodiment_id"), cfg.embodiments());
         Var vl = processVl(Var.constant(in.get("vl")));
         Var state = Var.constant(in.get("state"));
-        Tensor noise = in.get("noise_action");
-        float[] a = noise.toFloatArray();
-        int[] shape = noise.shape();
+        Tensor a = in.get("noise_action");
         for (int k = 0; k < n; k++) {
             float t = bucket((double) k / n, cfg.buckets());
-            Var v = velocity(vl, state, Var.constant(Tensor.of(a, shape)), fill(ids.size(0), t), ids);
-            euler(a, v.value(), n);
+            a = euler(a, velocity(vl, state, Var.constant(a), fill(ids.size(0), t), ids).value(), n);
         }
-        return Map.of("actions", Tensor.of(a, shape));
+        return Map.of("actions", a);
     }
 }

@@ -40,14 +40,14 @@ public final class JointBlock extends Module {
         Var xh = AdaNorm.modulate(x, EPS, m[1], m[0]);
         Var ch = AdaNorm.modulate(c, EPS, n[1], n[0]);
         Var[] o = attn.forward(xh, ch);
-        x = F.add(x, F.mul(m[2], o[0]));
-        c = F.add(c, F.mul(n[2], o[1]));
+        x = F.gatedResidual(x, o[0], m[2]);
+        c = F.gatedResidual(c, o[1], n[2]);
         Var[] cx = normCross.chunks(eA);     // scale, shift
         Var[] cc = normCrossContext.chunks(eO);
         x = F.add(x, attn2.forward(AdaNorm.modulate(x, EPS, cx[0], cx[1]), vl));
         c = F.add(c, attn2Context.forward(AdaNorm.modulate(c, EPS, cc[0], cc[1]), vl));
-        x = F.add(x, F.mul(m[5], ff.forward(AdaNorm.modulate(x, EPS, m[4], m[3]))));
-        c = F.add(c, F.mul(n[5], ffContext.forward(AdaNorm.modulate(c, EPS, n[4], n[3]))));
+        x = F.gatedResidual(x, ff.forward(AdaNorm.modulate(x, EPS, m[4], m[3])), m[5]);
+        c = F.gatedResidual(c, ffContext.forward(AdaNorm.modulate(c, EPS, n[4], n[3])), n[5]);
         return new Var[] {x, c};
     }
 }

@@ -12,8 +12,14 @@ import org.dust4j.autograd.Var;
 import org.dust4j.autograd.nn.ContextCache;
 import org.dust4j.autograd.nn.Module;
 import org.dust4j.autograd.nn.ParamInit;
+import org.dust4j.tensor.Backend;
+import org.dust4j.tensor.Backends;
+import org.dust4j.tensor.Device;
+import org.dust4j.tensor.Ops;
 import org.dust4j.tensor.Tensor;
+import org.dust4j.weights.AtomicFiles;
 import org.dust4j.weights.SafetensorsException;
+import org.dust4j.weights.ShardedCheckpoint;
 import org.dust4j.weights.StateDict;
 import org.dust4j.weights.TensorSource;
 
@@ -49,9 +55,20 @@ public abstract sealed class PolicyModel extends Module permits DustModel, Gr00t
 
     // ------------------------------------------------------------------ operations
 
+    private boolean allowNonFinite;
+
+    /**
+     * Whether forward, loss and sample accept inputs holding NaN or ±Infinity (default false: such an input is a
+     * one-line error naming the tensor). When allowed they propagate through the model as in PyTorch.
+     */
+    public PolicyModel allowNonFinite(boolean allow) {
+        this.allowNonFinite = allow;
+        return this;
+    }
+
     /** {@code dust4j forward}: validates the inputs and returns the velocities (no tape, current train/eval mode). */
     public Map<String, Tensor> forward(Map<String, Tensor> inputs) {
-        Map<String, Tensor> in = forwardSpec().check(inputs);
+        Map<String, Tensor> in = forwardSpec().check(inputs, allowNonFinite);
         try (var g = GradMode.noGrad()) {
             Map<String, Tensor> out = new LinkedHashMap<>();
             forwardChecked(in).forEach((k, v) -> out.put(k, v.value()));
@@ -61,7 +78,11 @@ public abstract sealed class PolicyModel extends Module permits DustModel, Gr00t
 
     /** {@code dust4j loss}: validates and returns the loss graph (records a tape when grad mode is on). */
     public Losses loss(Map<String, Tensor> inputs) {
-        return lossChecked(lossSpec().check(inputs));
+        Map<String, Tensor> in = lossSpec().check(inputs, allowNonFinite);
+        if (in.get("vl").size(0) == 0) {
+            throw new InputSpec.InputException("loss: input 'vl' has batch size 0; the loss of an empty batch is undefined (forward and sample accept B = 0)");
+        }
+        return lossChecked(in);
     }
 
     /**
@@ -69,7 +90,7 @@ public abstract sealed class PolicyModel extends Module permits DustModel, Gr00t
      * VL features are computed once per call ({@link ContextCache}): every step attends to the same features.
      */
     public Map<String, Tensor> sample(Map<String, Tensor> inputs, SamplerOptions options) {
-        Map<String, Tensor> in = sampleSpec().check(inputs);
+        Map<String, Tensor> in = sampleSpec().check(inputs, allowNonFinite);
         try (var g = GradMode.noGrad(); var kv = ContextCache.open()) {
             return sampleChecked(in, options);
         }
@@ -79,7 +100,34 @@ public abstract sealed class PolicyModel extends Module permits DustModel, Gr00t
 
     /** A randomly initialised model of the config's type (torch-like defaults from a seeded {@link ParamInit}). */
     public static PolicyModel create(ModelConfig config, long seed) {
+        requireMemory(config, 1, "create");
         return create(config, new ParamInit(seed));
+    }
+
+    /**
+     * Number of parameters of a config's model, counted on a placeholder model (no values allocated; the config's
+     * bounds keep the module count small).
+     */
+    public static long parameterCount(ModelConfig config) {
+        long n = 0;
+        for (Var p : create(config, ParamInit.placeholders(0)).parameters()) n += p.value().numel();
+        return n;
+    }
+
+    /**
+     * Checks that {@code copies} F32 copies of the model's parameters (1 to hold it; training needs about 4:
+     * weights, gradients, two AdamW moments) fit into the heap still free; one line naming {@code what} otherwise.
+     */
+    public static void requireMemory(ModelConfig config, int copies, String what) {
+        long params = parameterCount(config);
+        Runtime rt = Runtime.getRuntime();
+        long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+        long need = params * 4L * copies;
+        if (need < 0 || need > free) {
+            throw new ConfigException(String.format(java.util.Locale.ROOT,
+                    "%s: a %s model of %,d parameters needs about %,d MiB (%d x F32), more than the %,d MiB of heap free (raise -Xmx or shrink the config)",
+                    what, config.type(), params, need / (1 << 20), copies, free / (1 << 20)));
+        }
     }
 
     /**
@@ -105,8 +153,12 @@ public abstract sealed class PolicyModel extends Module permits DustModel, Gr00t
      * memory is the weights themselves.
      */
     public static PolicyModel load(Path dir, long seed) throws SafetensorsException {
-        PolicyModel m = create(ModelConfig.read(dir), ParamInit.placeholders(seed));
+        ModelConfig config = ModelConfig.read(dir);
+        requireMemory(config, 1, "load " + dir);
+        PolicyModel m = create(config, ParamInit.placeholders(seed));
         try (TensorSource src = TensorSource.open(dir)) {
+            // two shards holding one tensor, or an index out of step with its shards, is an error (as in inspect)
+            if (src instanceof ShardedCheckpoint sc) sc.validateAll();
             // big files: drop each tensor's mapped pages once decoded (resident memory = the weights, not weights + file)
             m.loadWeights(fileBytes(src) > BIG_FILE ? new PageRelease(src) : src);
         }
@@ -144,15 +196,13 @@ public abstract sealed class PolicyModel extends Module permits DustModel, Gr00t
 
     /** Writes {@code config.json} and {@code model.safetensors} (F32, names with the prefix) into {@code dir}, atomically each. */
     public void save(Path dir) throws IOException {
-        Files.createDirectories(dir);
+        AtomicFiles.createDirectories(dir);
         StateDict.save(slots(), dir.resolve("model.safetensors"), PREFIX, null, Map.of("format", "pt"), 0);
         writeAtomically(dir.resolve("config.json"), config().toJson() + "\n");
     }
 
     static void writeAtomically(Path file, String text) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.writeString(tmp, text);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.writeString(file, text);
     }
 
     /**
@@ -185,9 +235,9 @@ public abstract sealed class PolicyModel extends Module permits DustModel, Gr00t
         return out;
     }
 
-    /** Integer bucket tensor as float values. */
+    /** Integer bucket tensor (an input, [B]) as float values on the host, where the timestep sinusoids are built. */
     static float[] buckets(Tensor t) {
-        long[] l = t.toLongArray();
+        long[] l = t.to(Device.CPU).toLongArray();
         float[] out = new float[l.length];
         for (int i = 0; i < l.length; i++) out[i] = l[i];
         return out;
@@ -199,55 +249,61 @@ public abstract sealed class PolicyModel extends Module permits DustModel, Gr00t
         return a;
     }
 
-    /** {@code (1-τ)·ε + τ·x} per sample (GR00T's float32 order), x and ε [B, ...]. */
-    static Tensor interpolate(Tensor x, Tensor eps, float[] tau) {
-        float[] xv = x.toFloatArray(), ev = eps.toFloatArray();
-        int per = xv.length / tau.length;
-        float[] out = new float[xv.length];
-        for (int i = 0; i < xv.length; i++) {
-            float t = tau[i / per];
-            out[i] = (1f - t) * ev[i] + t * xv[i];
-        }
-        return Tensor.of(out, x.shape());
+    /**
+     * A per-sample input ([B]: τ, has_action) as host floats: the bucket rule and the timestep sinusoids are computed
+     * on the host from these B values (inputs, not intermediate results: nothing computed on a device is read back).
+     */
+    static float[] perSample(Tensor t) {
+        return t.to(Device.CPU).toFloatArray();
     }
 
-    /** The velocity target {@code x - ε}. */
-    static Tensor target(Tensor x, Tensor eps) {
-        float[] xv = x.toFloatArray(), ev = eps.toFloatArray();
-        float[] out = new float[xv.length];
-        for (int i = 0; i < xv.length; i++) out[i] = xv[i] - ev[i];
-        return Tensor.of(out, x.shape());
-    }
-
-    /** action_mask · has_action (per sample), or the mask alone when {@code has} is null. */
-    static Tensor actionWeights(Tensor mask, float[] has) {
-        float[] m = mask.toFloatArray();
+    /** τ per sample with action-free samples (has_action = 0) forced to 0 (pure noise), contract section 5. */
+    static float[] actionTaus(Tensor tau, Tensor has) {
+        float[] t = perSample(tau);
         if (has != null) {
-            int per = m.length / has.length;
-            for (int i = 0; i < m.length; i++) m[i] *= has[i / per];
+            float[] h = perSample(has);
+            for (int b = 0; b < t.length; b++) if (h[b] == 0f) t[b] = 0f;
         }
-        return Tensor.of(m, mask.shape());
+        return t;
     }
 
-    /** Σ((pred - target)² ⊙ m) / Σ m, or a constant 0 when Σ m = 0. */
-    static Var maskedMse(Var pred, Tensor target, Tensor m) {
-        double total = 0;
-        for (float w : m.toFloatArray()) total += w;
-        if (total == 0) return Var.constant(Tensor.zeros());
-        Var s = F.sum(F.mul(F.square(F.sub(pred, Var.constant(target))), Var.constant(m)));
-        return F.div(s, Var.constant(Tensor.scalar((float) total)));
+    /** {@code (1-τ)·ε + τ·x} per sample (GR00T's float32 order) as tensor ops on x's device; x and ε [B, ...], τ [B]. */
+    static Tensor interpolate(Tensor x, Tensor eps, float[] tau) {
+        Backend bk = F.backend(x);
+        int[] s = new int[x.rank()];
+        java.util.Arrays.fill(s, 1);
+        s[0] = tau.length;
+        Tensor t = Tensor.of(tau, s).to(x.device());
+        return bk.binary(Ops.Binary.ADD, bk.binary(Ops.Binary.MUL, bk.scalar(Ops.Scalar.RSUB, t, 1f), eps), bk.binary(Ops.Binary.MUL, t, x));
     }
 
-    /** x += v / n in place (explicit Euler step of size 1/n, as the contract writes it: {@code A + V_A / N_A}). */
-    static void euler(float[] x, Tensor v, int n) {
-        float[] vv = v.toFloatArray();
-        float nf = n;
-        for (int i = 0; i < x.length; i++) x[i] += vv[i] / nf;
+    /**
+     * L_A = Σ((v - (x - ε))² ⊙ m) / Σ m with m = action_mask · has_action ({@code has} may be null): the fused
+     * {@link F#flowLoss}. When Σ m = 0 the loss is a constant 0 without a graph (contract section 5), decided on the
+     * masks, which are inputs (read on the host, as the per-sample τ are).
+     */
+    static Var actionLoss(Var v, Tensor x, Tensor eps, Tensor mask, Tensor has) {
+        Backend cpu = Backends.cpu();
+        Tensor m = mask.to(Device.CPU);
+        if (has != null) {
+            int[] s = new int[m.rank()];
+            java.util.Arrays.fill(s, 1);
+            s[0] = has.numel();
+            m = cpu.binary(Ops.Binary.MUL, m, has.to(Device.CPU).contiguous().reshape(s));
+        }
+        if (cpu.sumAll(m) == 0) return Var.constant(F.backend(x).zeros(org.dust4j.tensor.DType.F32));
+        return F.flowLoss(v, x, eps, mask, has);
     }
 
-    /** Checks ids are in [0, C). */
+    /** {@code x + v / n} as tensor ops on x's device (explicit Euler step of size 1/n, as the contract writes it: {@code A + V_A / N_A}). */
+    static Tensor euler(Tensor x, Tensor v, int n) {
+        Backend bk = F.backend(x);
+        return bk.binary(Ops.Binary.ADD, x, bk.scalar(Ops.Scalar.DIV, v, n));
+    }
+
+    /** Checks ids (an input) are in [0, C). */
     static Tensor checkIds(Tensor ids, int c) {
-        long[] l = ids.toLongArray();
+        long[] l = ids.to(Device.CPU).toLongArray();
         for (int i = 0; i < l.length; i++) {
             if (l[i] < 0 || l[i] >= c) {
                 throw new InputSpec.InputException("input 'embodiment_id': value " + l[i] + " at [" + i + "] is out of range [0, "

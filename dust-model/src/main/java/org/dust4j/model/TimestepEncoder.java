@@ -33,6 +33,6 @@ public final class TimestepEncoder extends Module {
 
     /** Convenience for tensors of buckets. */
     public Var forward(Tensor t) {
-        return forward(t.toFloatArray());
+        return forward(t.to(org.dust4j.tensor.Device.CPU).toFloatArray());   // B bucket values: the sinusoids are built on the host
     }
 }

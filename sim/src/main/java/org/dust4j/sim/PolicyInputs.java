@@ -42,7 +42,7 @@ public final class PolicyInputs {
             throw new IllegalArgumentException("PolicyInputs.chunk: expected actions [Ta, Da] or [1, Ta, Da] with Da >= "
                     + World.ACTION_DIM + ", got " + java.util.Arrays.toString(sh));
         int ta = sh[sh.length - 2], da = sh[sh.length - 1];
-        float[] a = actions.toFloatArray();
+        float[] a = actions.to(org.dust4j.tensor.Device.CPU).toFloatArray();   // the sampled chunk, once per control step
         float[][] out = new float[ta][da];
         for (int i = 0; i < ta; i++) System.arraycopy(a, i * da, out[i], 0, da);
         return out;

@@ -23,6 +23,19 @@ public interface Backend {
     /** Writes {@code src} (broadcast to {@code dst}'s shape) into the view {@code dst}. */
     void copyInto(Tensor src, Tensor dst);
 
+    /**
+     * A dense copy of {@code x} on the CPU: x lives on this backend's device (or the CPU). The CPU backends copy;
+     * device backends download. {@link Tensor#to(Device)} goes through it.
+     */
+    default Tensor toCpu(Tensor x) {
+        return Backends.cpu().copy(x);
+    }
+
+    /** A dense copy of the CPU tensor {@code x} on this backend's device (an upload for device backends). */
+    default Tensor fromCpu(Tensor x) {
+        return copy(x);
+    }
+
     /** Converted copy: BF16/F16 {@literal <->} F32 with round to nearest even, integer {@literal <->} float. */
     Tensor convert(Tensor x, DType target);
 
@@ -146,6 +159,122 @@ public interface Backend {
             at += t.size(a);
         }
         return out;
+    }
+
+    // ------------------------------------------------------------ fused ops
+    // Defaults composed from the ops above (so every backend has them, and the reference backend's composition is their
+    // oracle); device backends override them with one-pass kernels. Shapes: x [B, T, D]; modulation rows scale, shift,
+    // gate [B, D] (may be column chunks of one [B, k*D] tensor).
+
+    /** AdaLN modulate: {@code LN(x, eps) * (1 + scale[b]) + shift[b]} (LayerNorm without affine); mean/rstd are [B, T]. */
+    default NormResult adaLn(Tensor x, Tensor scale, Tensor shift, float eps) {
+        Checks.modulation("adaLn", x, scale, shift);
+        NormResult n = layerNorm(x, null, null, eps);
+        Tensor scaled = binary(Ops.Binary.MUL, n.out(), scalar(Ops.Scalar.ADD, scale.unsqueeze(1), 1f));
+        return new NormResult(binary(Ops.Binary.ADD, scaled, shift.unsqueeze(1)), n.mean(), n.rstd());
+    }
+
+    /** Gradients of {@link #adaLn}: input [B,T,D], scale and shift [B,D]. */
+    record AdaLnGrads(Tensor dx, Tensor dscale, Tensor dshift) {}
+
+    default AdaLnGrads adaLnBackward(Tensor x, Tensor scale, Tensor mean, Tensor rstd, Tensor gradOut) {
+        int[] g = Checks.modulation("adaLn backward", x, scale);
+        Checks.requireShape("adaLn backward", "gradOut", gradOut, x.shape());
+        int[] mod = {g[0], 1, g[2]};
+        Tensor xhat = binary(Ops.Binary.MUL, binary(Ops.Binary.SUB, x, mean.unsqueeze(-1)), rstd.unsqueeze(-1));
+        Tensor dn = binary(Ops.Binary.MUL, gradOut, scalar(Ops.Scalar.ADD, scale.unsqueeze(1), 1f));
+        Tensor dx = layerNormBackward(x, null, mean, rstd, dn, false).dx();
+        Tensor dscale = sumTo(binary(Ops.Binary.MUL, gradOut, xhat), mod).reshape(g[0], g[2]);
+        Tensor dshift = sumTo(gradOut, mod).reshape(g[0], g[2]);
+        return new AdaLnGrads(dx, dscale, dshift);
+    }
+
+    /** Gated residual (AdaLN-Zero): {@code x + gate[b] * h}, a fresh tensor. */
+    default Tensor gatedResidual(Tensor x, Tensor h, Tensor gate) {
+        Checks.modulation("gatedResidual", x, gate);
+        Checks.requireShape("gatedResidual", "h", h, x.shape());
+        return binary(Ops.Binary.ADD, x, binary(Ops.Binary.MUL, gate.unsqueeze(1), h));
+    }
+
+    /** Gradients of the gated residual given dL/d(out): dx is gradOut itself; dh = gate * gradOut; dgate [B, D]. */
+    record GatedGrads(Tensor dh, Tensor dgate) {}
+
+    default GatedGrads gatedResidualBackward(Tensor gradOut, Tensor h, Tensor gate) {
+        int[] g = Checks.modulation("gatedResidual backward", h, gate);
+        Checks.requireShape("gatedResidual backward", "gradOut", gradOut, h.shape());
+        Tensor dh = binary(Ops.Binary.MUL, gradOut, gate.unsqueeze(1));
+        Tensor dgate = sumTo(binary(Ops.Binary.MUL, gradOut, h), new int[] {g[0], 1, g[2]}).reshape(g[0], g[2]);
+        return new GatedGrads(dh, dgate);
+    }
+
+    /**
+     * Flow-matching loss {@code sum((v - (data - eps))^2 m) / sum(m)} with {@code m = elemMask * sampleMask[b]} (either may
+     * be null; sampleMask has one value per row of v), 0 when {@code sum(m) = 0}; and its gradient with respect to v,
+     * {@code gradScale * 2 r m / sum(m)}. loss and maskSum are 0-d F32 tensors on this backend's device (no host read).
+     */
+    record FlowLoss(Tensor loss, Tensor maskSum, Tensor grad) {}
+
+    default FlowLoss flowLoss(Tensor v, Tensor data, Tensor eps, Tensor elemMask, Tensor sampleMask, float gradScale) {
+        Checks.flowLoss(v, data, eps, elemMask, sampleMask);
+        Checks.requireF32("flowLoss", v, data, eps, elemMask, sampleMask);
+        Tensor r = binary(Ops.Binary.SUB, v, binary(Ops.Binary.SUB, data, eps));
+        Tensor m = elemMask;
+        if (sampleMask != null) {
+            int[] ps = new int[v.rank()];
+            java.util.Arrays.fill(ps, 1);
+            ps[0] = v.size(0);
+            Tensor sm = sampleMask.isContiguous() ? sampleMask.reshape(ps) : copy(sampleMask).reshape(ps);
+            m = m == null ? sm.expand(v.shape()) : binary(Ops.Binary.MUL, m, sm);
+        }
+        Tensor sq = unary(Ops.Unary.SQUARE, r), rm = r;
+        if (m != null) {
+            sq = binary(Ops.Binary.MUL, sq, m);
+            rm = binary(Ops.Binary.MUL, r, m);
+        }
+        Tensor num = reduce(Ops.Reduce.SUM, sq.reshape(-1), 0, false);
+        Tensor den;
+        if (m == null) {
+            den = zeros(DType.F32);
+            fill(den, v.numel());
+        } else {
+            den = reduce(Ops.Reduce.SUM, (m.isContiguous() ? m : copy(m)).reshape(-1), 0, false);
+        }
+        // sum(m) = 0 means every m is 0, so num is 0 too: dividing by the smallest positive float then gives the loss 0
+        Tensor safe = scalar(Ops.Scalar.MAX, den, Float.MIN_VALUE);
+        Tensor loss = binary(Ops.Binary.DIV, num, safe);
+        Tensor grad = binary(Ops.Binary.DIV, scalar(Ops.Scalar.MUL, rm, 2f * gradScale), safe);
+        return new FlowLoss(loss, den, grad);
+    }
+
+    /**
+     * Per-category (per-embodiment) linear: {@code y[b] = x[b] @ W[id[b]] + bias[id[b]]}; x [B,T,in], W [C,in,out],
+     * bias [C,out] or null, ids [B] (I64/I32) -> [B,T,out]. The default gathers W[id] and runs one batched matmul.
+     */
+    default Tensor categoryLinear(Tensor x, Tensor w, Tensor bias, Tensor ids) {
+        int[] g = Checks.categoryLinear("categoryLinear", x, w, bias, ids);
+        Tensor id = ids.rank() == 1 ? ids : ids.contiguous().reshape(g[0]);
+        Tensor y = matmul(x, false, gatherCategories(w, id, g), false);
+        return bias == null ? y : binary(Ops.Binary.ADD, y, embedding(bias, id).unsqueeze(1));
+    }
+
+    /** W[id[b]] for every sample: [B, in, out]. */
+    private Tensor gatherCategories(Tensor w, Tensor id, int[] g) {
+        Tensor flat = (w.isContiguous() ? w : copy(w)).reshape(g[4], g[2] * g[3]);
+        return embedding(flat, id).reshape(g[0], g[2], g[3]);
+    }
+
+    record CategoryLinearGrads(Tensor dx, Tensor dw, Tensor dbias) {}
+
+    default CategoryLinearGrads categoryLinearBackward(Tensor x, Tensor w, Tensor ids, Tensor gradOut, boolean hasBias) {
+        int[] g = Checks.categoryLinear("categoryLinear backward", x, w, null, ids);
+        int b = g[0], in = g[2], out = g[3], cats = g[4];
+        Checks.requireShape("categoryLinear backward", "gradOut", gradOut, b, g[1], out);
+        Tensor id = ids.rank() == 1 ? ids : ids.contiguous().reshape(b);
+        Tensor dx = matmul(gradOut, false, gatherCategories(w, id, g), true);
+        Tensor dwSel = matmul(x, true, gradOut, false);                              // [B, in, out]
+        Tensor dw = scatterAddRows(dwSel.reshape(b, in * out), id, cats).reshape(cats, in, out);
+        Tensor db = hasBias ? scatterAddRows(sumTo(gradOut, new int[] {b, 1, out}).reshape(b, out), id, cats) : null;
+        return new CategoryLinearGrads(dx, dw, db);
     }
 
     // ------------------------------------------------------------ optimiser

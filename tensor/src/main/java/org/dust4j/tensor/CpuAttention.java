@@ -302,7 +302,7 @@ final class CpuAttention {
     // ------------------------------------------------------------ forward
 
     static Backend.AttentionResult attention(Tensor q, Tensor k, Tensor v, float scale) {
-        int[] g = ReferenceBackend.checkAttention("attention", q, k, v);
+        int[] g = Checks.attentionF32("attention", q, k, v);
         int nb = g[0], nh = g[1], tq = g[2], tk = g[3], dh = g[4], bh = nb * nh;
         float[] out = new float[bh * tq * dh], lse = new float[bh * tq];
         Tensor outT = Tensor.of(out, nb, nh, tq, dh), lseT = Tensor.of(lse, nb, nh, tq);
@@ -408,11 +408,11 @@ final class CpuAttention {
     static Backend.AttentionGrads attentionBackward(Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, Tensor gradOut,
                                                     float scale) {
         String op = "attention backward";
-        int[] g = ReferenceBackend.checkAttention(op, q, k, v);
-        ReferenceBackend.requireF32(op, out, lse, gradOut);
-        ReferenceBackend.requireShape(op, "gradOut", gradOut, q.shape());
-        ReferenceBackend.requireShape(op, "out", out, q.shape());
-        ReferenceBackend.requireShape(op, "lse", lse, g[0], g[1], g[2]);
+        int[] g = Checks.attentionF32(op, q, k, v);
+        Checks.requireF32(op, out, lse, gradOut);
+        Checks.requireShape(op, "gradOut", gradOut, q.shape());
+        Checks.requireShape(op, "out", out, q.shape());
+        Checks.requireShape(op, "lse", lse, g[0], g[1], g[2]);
         int nb = g[0], nh = g[1], tq = g[2], tk = g[3], dh = g[4], bh = nb * nh;
         float[] dq = new float[bh * tq * dh], dk = new float[bh * tk * dh], dv = new float[bh * tk * dh];
         if (bh > 0 && tq > 0 && tk > 0 && dh > 0) {

@@ -170,7 +170,7 @@ final class CpuElementwise {
 
     static Tensor binary(Ops.Binary op, Tensor a, Tensor b) {
         String name = op.name().toLowerCase();
-        ReferenceBackend.requireF32(name, a, b);
+        Checks.requireF32(name, a, b);
         int[] shape = Shape.broadcast(name, a.shape(), b.shape());
         Tensor out = Tensor.zeros(shape);
         apply2(op, a.expand(shape), b.expand(shape), out);
@@ -278,7 +278,7 @@ final class CpuElementwise {
     }
 
     static Tensor scalar(Ops.Scalar op, Tensor x, float s) {
-        ReferenceBackend.requireF32("scalar " + op.name().toLowerCase(), x);
+        Checks.requireF32("scalar " + op.name().toLowerCase(), x);
         Tensor out = Tensor.zeros(x.shape());
         map1(x, out, (v, vo, o, oo, n) -> scalarSpan(op, s, v, vo, o, oo, n));
         return out;
@@ -312,7 +312,7 @@ final class CpuElementwise {
     }
 
     static Tensor unary(Ops.Unary op, Tensor x) {
-        ReferenceBackend.requireF32(op.name().toLowerCase(), x);
+        Checks.requireF32(op.name().toLowerCase(), x);
         Tensor out = Tensor.zeros(x.shape());
         map1(x, out, switch (op) {   // the transcendental ops get a loop each, compiled with its own profile
             case EXP -> CpuElementwise::expSpan;
@@ -404,15 +404,15 @@ final class CpuElementwise {
             case TANH -> CpuElementwiseMath.tanh(x);
             case SIGMOID -> CpuElementwiseMath.sigmoid(x);
             case SILU -> CpuElementwiseMath.silu(x);
-            case RELU -> FloatVector.zero(SP).blend(x, x.compare(VectorOperators.GT, 0f));
+            case RELU -> x.blend(0f, x.compare(VectorOperators.LT, 0f));           // NaN and -0.0 pass, as in PyTorch
             case GELU_TANH -> CpuElementwiseMath.gelu(x);
         };
     }
 
     static Tensor unaryBackward(Ops.Unary op, Tensor x, Tensor gradOut) {
         String name = op.name().toLowerCase() + " backward";
-        ReferenceBackend.requireF32(name, x, gradOut);
-        ReferenceBackend.requireShape(name, "gradOut", gradOut, x.shape());
+        Checks.requireF32(name, x, gradOut);
+        Checks.requireShape(name, "gradOut", gradOut, x.shape());
         Tensor out = Tensor.zeros(x.shape());
         CpuElementwiseRows.Layout l = CpuElementwiseRows.layout(out.shape(), out, x, gradOut);
         float[] o = out.floatData(), xv = x.floatData(), gv = gradOut.floatData();
@@ -524,13 +524,13 @@ final class CpuElementwise {
             case TANH -> g.mul(CpuElementwiseMath.dTanh(x));
             case SIGMOID -> g.mul(CpuElementwiseMath.dSigmoid(x));
             case SILU -> g.mul(CpuElementwiseMath.dSilu(x));
-            case RELU -> g.mul(zero.blend(1f, x.compare(VectorOperators.GT, 0f)));
+            case RELU -> g.mul(FloatVector.broadcast(SP, 1f).blend(0f, x.compare(VectorOperators.LE, 0f)));
             case GELU_TANH -> g.mul(CpuElementwiseMath.dGelu(x));
         };
     }
 
     static void addInPlace(Tensor dst, Tensor src) {
-        ReferenceBackend.requireF32("addInPlace", dst, src);
+        Checks.requireF32("addInPlace", dst, src);
         Tensor s = src.expand(Shape.broadcast("addInPlace", src.shape(), dst.shape()));
         if (!Arrays.equals(s.shape(), dst.shape())) {
             throw new IllegalArgumentException("addInPlace: " + Shape.str(src.shape()) + " does not broadcast to " + Shape.str(dst.shape()));
@@ -544,7 +544,7 @@ final class CpuElementwise {
     /** Fused AdamW: the same float operations in the same order as {@link ReferenceBackend#adamw}, so bit-identical. */
     static void adamw(Tensor param, Tensor grad, Tensor m, Tensor v, float lr, float beta1, float beta2, float eps,
                       float weightDecay, int step) {
-        ReferenceBackend.checkAdamw(param, grad, m, v);
+        Checks.adamw(param, grad, m, v);
         ReferenceBackend.AdamScalars s = ReferenceBackend.AdamScalars.of(lr, beta1, beta2, weightDecay, step);
         float[] p = param.floatData(), g = grad.floatData(), mm = m.floatData(), vv = v.floatData();
         int po = param.offset(), go = grad.offset(), mo = m.offset(), vo = v.offset();

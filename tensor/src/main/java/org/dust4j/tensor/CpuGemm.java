@@ -85,7 +85,7 @@ final class CpuGemm {
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     static void gemm(float alpha, Tensor a, boolean transA, Tensor b, boolean transB, float beta, Tensor c) {
-        ReferenceBackend.GemmDims g = ReferenceBackend.gemmDims(a, transA, b, transB, c);
+        Checks.GemmDims g = Checks.gemmF32(a, transA, b, transB, c);
         int m = g.m(), n = g.n(), k = g.k(), batch = g.batch();
         if (m == 0 || n == 0 || batch == 0) return;
         if (c.storage() == a.storage() || c.storage() == b.storage()) {

@@ -14,10 +14,10 @@ final class CpuIndex {
     private CpuIndex() {}
 
     static Tensor embedding(Tensor table, Tensor indices) {
-        ReferenceBackend.requireF32("embedding", table);
+        Checks.requireF32("embedding", table);
         if (table.rank() != 2) throw new IllegalArgumentException("embedding: table must be [N,D], got " + Shape.str(table.shape()));
         int n = table.size(0), d = table.size(1);
-        long[] idx = ReferenceBackend.checkIndices("embedding", indices, n);
+        long[] idx = Checks.indices("embedding", indices, n);
         Tensor t = table.contiguous();
         float[] tv = t.floatData(), out = new float[idx.length * d];
         int to = t.offset();
@@ -30,9 +30,9 @@ final class CpuIndex {
     }
 
     static Tensor scatterAddRows(Tensor src, Tensor indices, int numRows) {
-        ReferenceBackend.requireF32("scatterAddRows", src);
-        long[] idx = ReferenceBackend.checkIndices("scatterAddRows", indices, numRows);
-        int d = ReferenceBackend.lastDim("scatterAddRows", src);
+        Checks.requireF32("scatterAddRows", src);
+        long[] idx = Checks.indices("scatterAddRows", indices, numRows);
+        int d = Checks.lastDim("scatterAddRows", src);
         if ((long) idx.length * d != src.numel()) {
             throw new IllegalArgumentException("scatterAddRows: source " + Shape.str(src.shape()) + " does not hold one row per index of "
                     + Shape.str(indices.shape()));

@@ -43,26 +43,26 @@ final class CpuNorm {
     }
 
     private static int rows(Tensor x) {
-        return (int) Shape.numel(ReferenceBackend.withoutLast(x.shape()));
+        return (int) Shape.numel(Checks.withoutLast(x.shape()));
     }
 
     private static void requireStats(String op, String what, Tensor t, int[] rowShape) {
         if (t == null) throw new IllegalArgumentException(op + ": " + what + " is null, expected shape " + Shape.str(rowShape));
-        ReferenceBackend.requireF32(op, t);
-        ReferenceBackend.requireShape(op, what, t, rowShape);
+        Checks.requireF32(op, t);
+        Checks.requireShape(op, what, t, rowShape);
     }
 
     // ------------------------------------------------------------ LayerNorm
 
     static Backend.NormResult layerNorm(Tensor x, Tensor weight, Tensor bias, float eps) {
-        ReferenceBackend.checkNormParams("layerNorm", x, weight, bias);
+        Checks.normParamsF32("layerNorm", x, weight, bias);
         int d = x.size(-1), rows = rows(x);
         Flat xv = Flat.of(x), wv = Flat.of(weight), bv = Flat.of(bias);
         float[] out = new float[x.numel()], mean = new float[rows], rstd = new float[rows];
         Parallel.forRange(rows, Parallel.grain(rows, Math.max(1, CHUNK_ELEMS / Math.max(1, d))), (r0, r1) -> {
             for (int r = r0; r < r1; r++) layerNormRow(xv, wv, bv, eps, d, r, out, mean, rstd);
         });
-        int[] rs = ReferenceBackend.withoutLast(x.shape());
+        int[] rs = Checks.withoutLast(x.shape());
         return new Backend.NormResult(Tensor.of(out, x.shape()), Tensor.of(mean, rs), Tensor.of(rstd, rs));
     }
 
@@ -165,10 +165,10 @@ final class CpuNorm {
     static Backend.NormGrads layerNormBackward(Tensor x, Tensor weight, Tensor mean, Tensor rstd, Tensor gradOut,
                                                boolean hasBias) {
         String op = "layerNorm backward";
-        ReferenceBackend.checkNormParams(op, x, weight, null);
-        ReferenceBackend.requireF32(op, gradOut);
-        ReferenceBackend.requireShape(op, "gradOut", gradOut, x.shape());
-        int[] rowShape = ReferenceBackend.withoutLast(x.shape());
+        Checks.normParamsF32(op, x, weight, null);
+        Checks.requireF32(op, gradOut);
+        Checks.requireShape(op, "gradOut", gradOut, x.shape());
+        int[] rowShape = Checks.withoutLast(x.shape());
         requireStats(op, "mean", mean, rowShape);
         requireStats(op, "rstd", rstd, rowShape);
         int d = x.size(-1), rows = rows(x);
@@ -242,7 +242,7 @@ final class CpuNorm {
     // ------------------------------------------------------------ RMSNorm
 
     static Backend.NormResult rmsNorm(Tensor x, Tensor weight, float eps) {
-        ReferenceBackend.checkNormParams("rmsNorm", x, weight, null);
+        Checks.normParamsF32("rmsNorm", x, weight, null);
         int d = x.size(-1), rows = rows(x);
         Flat xv = Flat.of(x), wv = Flat.of(weight);
         float[] out = new float[x.numel()], rstd = new float[rows];
@@ -250,7 +250,7 @@ final class CpuNorm {
             for (int r = r0; r < r1; r++) rmsNormRow(xv, wv, eps, d, r, out, rstd);
         });
         return new Backend.NormResult(Tensor.of(out, x.shape()), null,
-                Tensor.of(rstd, ReferenceBackend.withoutLast(x.shape())));
+                Tensor.of(rstd, Checks.withoutLast(x.shape())));
     }
 
     private static void rmsNormRow(Flat xv, Flat wv, float eps, int d, int r, float[] out, float[] rstd) {
@@ -288,10 +288,10 @@ final class CpuNorm {
 
     static Backend.NormGrads rmsNormBackward(Tensor x, Tensor weight, Tensor rstd, Tensor gradOut) {
         String op = "rmsNorm backward";
-        ReferenceBackend.checkNormParams(op, x, weight, null);
-        ReferenceBackend.requireF32(op, gradOut);
-        ReferenceBackend.requireShape(op, "gradOut", gradOut, x.shape());
-        requireStats(op, "rstd", rstd, ReferenceBackend.withoutLast(x.shape()));
+        Checks.normParamsF32(op, x, weight, null);
+        Checks.requireF32(op, gradOut);
+        Checks.requireShape(op, "gradOut", gradOut, x.shape());
+        requireStats(op, "rstd", rstd, Checks.withoutLast(x.shape()));
         int d = x.size(-1), rows = rows(x);
         Flat xv = Flat.of(x), gv = Flat.of(gradOut), wv = Flat.of(weight), rv = Flat.of(rstd);
         float[] dx = new float[x.numel()];

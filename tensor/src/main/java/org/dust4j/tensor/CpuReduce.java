@@ -29,7 +29,7 @@ final class CpuReduce {
 
     static Tensor reduce(Ops.Reduce op, Tensor x, int axis, boolean keepDim) {
         String name = op.name().toLowerCase();
-        ReferenceBackend.requireF32(name, x);
+        Checks.requireF32(name, x);
         int a = Shape.axis(name, axis, x.rank());
         int[] shape = x.shape();
         int outer = 1, inner = 1, n = shape[a];
@@ -153,7 +153,7 @@ final class CpuReduce {
     }
 
     static Tensor sumTo(Tensor x, int[] shape) {
-        ReferenceBackend.requireF32("sumTo", x);
+        Checks.requireF32("sumTo", x);
         int[] xs = x.shape();
         if (!Arrays.equals(Shape.broadcast("sumTo", shape, xs), xs)) {
             throw new IllegalArgumentException("sumTo: " + Shape.str(shape) + " does not broadcast to " + Shape.str(xs));
@@ -193,12 +193,12 @@ final class CpuReduce {
     private static final int SEGMENT = 16384;
 
     static double sumAll(Tensor x) {
-        ReferenceBackend.requireF32("sumAll", x);
+        Checks.requireF32("sumAll", x);
         return segmentedSum(x, false);
     }
 
     static double sumSquares(Tensor x) {
-        ReferenceBackend.requireF32("sumSquares", x);
+        Checks.requireF32("sumSquares", x);
         return segmentedSum(x, true);
     }
 
@@ -243,8 +243,8 @@ final class CpuReduce {
     // ------------------------------------------------------------ softmax
 
     static Tensor softmax(Tensor x) {
-        ReferenceBackend.requireF32("softmax", x);
-        int d = ReferenceBackend.lastDim("softmax", x);
+        Checks.requireF32("softmax", x);
+        int d = Checks.lastDim("softmax", x);
         Tensor c = x.contiguous();
         float[] v = c.floatData(), out = new float[c.numel()];
         int off = c.offset(), rows = d == 0 ? 0 : out.length / d;
@@ -278,9 +278,9 @@ final class CpuReduce {
     }
 
     static Tensor softmaxBackward(Tensor y, Tensor gradOut) {
-        ReferenceBackend.requireF32("softmax backward", y, gradOut);
-        ReferenceBackend.requireShape("softmax backward", "gradOut", gradOut, y.shape());
-        int d = ReferenceBackend.lastDim("softmax backward", y);
+        Checks.requireF32("softmax backward", y, gradOut);
+        Checks.requireShape("softmax backward", "gradOut", gradOut, y.shape());
+        int d = Checks.lastDim("softmax backward", y);
         Tensor yc = y.contiguous(), gc = gradOut.contiguous();
         float[] yv = yc.floatData(), gv = gc.floatData(), out = new float[yc.numel()];
         int yo = yc.offset(), go = gc.offset(), rows = d == 0 ? 0 : out.length / d;

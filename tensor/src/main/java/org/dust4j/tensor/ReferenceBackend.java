@@ -17,30 +17,9 @@ public class ReferenceBackend implements Backend {
 
     // ------------------------------------------------------------ helpers
 
-    static void requireF32(String op, Tensor... ts) {
-        for (Tensor t : ts) {
-            if (t != null && t.dtype() != DType.F32) {
-                throw new IllegalArgumentException(op + ": expects F32 input, got " + t.dtype() + " of shape "
-                        + Shape.str(t.shape()) + " (convert with to(DType.F32))");
-            }
-        }
-    }
 
-    static void requireShape(String op, String what, Tensor t, int... shape) {
-        if (!Arrays.equals(t.shape(), shape)) {
-            throw new IllegalArgumentException(op + ": " + what + " has shape " + Shape.str(t.shape())
-                    + ", expected " + Shape.str(shape));
-        }
-    }
 
-    static int lastDim(String op, Tensor x) {
-        if (x.rank() == 0) throw new IllegalArgumentException(op + ": needs rank >= 1, got a scalar");
-        return x.size(-1);
-    }
 
-    static int[] withoutLast(int[] s) {
-        return Arrays.copyOf(s, s.length - 1);
-    }
 
     // ------------------------------------------------------------ memory
 
@@ -105,33 +84,11 @@ public class ReferenceBackend implements Backend {
 
     // ------------------------------------------------------------ gemm
 
-    /** Validated gemm operand geometry: batch count and per-operand batch strides (0 when shared). */
-    record GemmDims(int batch, int m, int n, int k) {}
 
-    static GemmDims gemmDims(Tensor a, boolean ta, Tensor b, boolean tb, Tensor c) {
-        requireF32("gemm", a, b, c);
-        for (Tensor t : new Tensor[] {a, b, c}) {
-            if (t.rank() < 2 || t.rank() > 3) {
-                throw new IllegalArgumentException("gemm: operands must be rank 2 or 3, got A " + Shape.str(a.shape())
-                        + ", B " + Shape.str(b.shape()) + ", C " + Shape.str(c.shape()));
-            }
-        }
-        int m = ta ? a.size(-1) : a.size(-2), ka = ta ? a.size(-2) : a.size(-1);
-        int kb = tb ? b.size(-1) : b.size(-2), n = tb ? b.size(-2) : b.size(-1);
-        String desc = "A " + Shape.str(a.shape()) + (ta ? "^T" : "") + ", B " + Shape.str(b.shape()) + (tb ? "^T" : "")
-                + ", C " + Shape.str(c.shape());
-        if (ka != kb) throw new IllegalArgumentException("gemm: inner dimensions differ (" + ka + " vs " + kb + "): " + desc);
-        if (c.size(-2) != m || c.size(-1) != n) throw new IllegalArgumentException("gemm: C must be [" + m + ", " + n + "]: " + desc);
-        int batch = c.rank() == 3 ? c.size(0) : 1;
-        if ((a.rank() == 3 && (c.rank() != 3 || a.size(0) != batch)) || (b.rank() == 3 && (c.rank() != 3 || b.size(0) != batch))) {
-            throw new IllegalArgumentException("gemm: batch sizes differ: " + desc);
-        }
-        return new GemmDims(batch, m, n, ka);
-    }
 
     @Override
     public void gemm(float alpha, Tensor a, boolean transA, Tensor b, boolean transB, float beta, Tensor c) {
-        GemmDims g = gemmDims(a, transA, b, transB, c);
+        Checks.GemmDims g = Checks.gemmF32(a, transA, b, transB, c);
         for (int bi = 0; bi < g.batch(); bi++) {
             Tensor a2 = a.rank() == 3 ? a.select(0, bi) : a, b2 = b.rank() == 3 ? b.select(0, bi) : b;
             Tensor c2 = c.rank() == 3 ? c.select(0, bi) : c;
@@ -155,7 +112,7 @@ public class ReferenceBackend implements Backend {
 
     @Override
     public Tensor binary(Ops.Binary op, Tensor a, Tensor b) {
-        requireF32(op.name().toLowerCase(), a, b);
+        Checks.requireF32(op.name().toLowerCase(), a, b);
         int[] shape = Shape.broadcast(op.name().toLowerCase(), a.shape(), b.shape());
         float[] x = a.expand(shape).toFloatArray(), y = b.expand(shape).toFloatArray();
         float[] out = new float[x.length];
@@ -176,7 +133,7 @@ public class ReferenceBackend implements Backend {
 
     @Override
     public Tensor scalar(Ops.Scalar op, Tensor x, float s) {
-        requireF32("scalar " + op.name().toLowerCase(), x);
+        Checks.requireF32("scalar " + op.name().toLowerCase(), x);
         float[] v = x.toFloatArray();
         for (int i = 0; i < v.length; i++) v[i] = applyScalar(op, v[i], s);
         return Tensor.of(v, x.shape());
@@ -213,7 +170,7 @@ public class ReferenceBackend implements Backend {
             case TANH -> Math.tanh(x);
             case SIGMOID -> 1.0 / (1.0 + Math.exp(-x));
             case SILU -> x / (1.0 + Math.exp(-x));
-            case RELU -> x > 0 ? x : 0.0;
+            case RELU -> x < 0 ? 0.0 : x;             // as PyTorch: NaN and -0.0 pass through
             case GELU_TANH -> 0.5 * x * (1.0 + Math.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)));
         };
     }
@@ -241,7 +198,7 @@ public class ReferenceBackend implements Backend {
                 double s = 1.0 / (1.0 + Math.exp(-x));
                 yield s * (1.0 + x * (1.0 - s));
             }
-            case RELU -> x > 0 ? 1.0 : 0.0;
+            case RELU -> x <= 0 ? 0.0 : 1.0;          // PyTorch's threshold_backward: the gradient passes where x is NaN
             case GELU_TANH -> {
                 double u = SQRT_2_OVER_PI * (x + 0.044715 * x * x * x);
                 double t = Math.tanh(u);
@@ -252,7 +209,7 @@ public class ReferenceBackend implements Backend {
 
     @Override
     public Tensor unary(Ops.Unary op, Tensor x) {
-        requireF32(op.name().toLowerCase(), x);
+        Checks.requireF32(op.name().toLowerCase(), x);
         float[] v = x.toFloatArray();
         for (int i = 0; i < v.length; i++) v[i] = applyUnary(op, v[i]);
         return Tensor.of(v, x.shape());
@@ -261,8 +218,8 @@ public class ReferenceBackend implements Backend {
     @Override
     public Tensor unaryBackward(Ops.Unary op, Tensor x, Tensor gradOut) {
         String name = op.name().toLowerCase() + " backward";
-        requireF32(name, x, gradOut);
-        requireShape(name, "gradOut", gradOut, x.shape());
+        Checks.requireF32(name, x, gradOut);
+        Checks.requireShape(name, "gradOut", gradOut, x.shape());
         float[] v = x.toFloatArray(), g = gradOut.toFloatArray();
         for (int i = 0; i < v.length; i++) v[i] = (float) (g[i] * unaryDerivative(op, v[i]));
         return Tensor.of(v, x.shape());
@@ -270,7 +227,7 @@ public class ReferenceBackend implements Backend {
 
     @Override
     public void addInPlace(Tensor dst, Tensor src) {
-        requireF32("addInPlace", dst, src);
+        Checks.requireF32("addInPlace", dst, src);
         Tensor s = src.expand(Shape.broadcast("addInPlace", src.shape(), dst.shape()));
         if (!Arrays.equals(s.shape(), dst.shape())) {
             throw new IllegalArgumentException("addInPlace: " + Shape.str(src.shape()) + " does not broadcast to " + Shape.str(dst.shape()));
@@ -285,7 +242,7 @@ public class ReferenceBackend implements Backend {
     @Override
     public Tensor reduce(Ops.Reduce op, Tensor x, int axis, boolean keepDim) {
         String name = op.name().toLowerCase();
-        requireF32(name, x);
+        Checks.requireF32(name, x);
         int a = Shape.axis(name, axis, x.rank());
         int[] shape = x.shape();
         int outer = 1, inner = 1, n = shape[a];
@@ -313,7 +270,7 @@ public class ReferenceBackend implements Backend {
 
     @Override
     public Tensor sumTo(Tensor x, int[] shape) {
-        requireF32("sumTo", x);
+        Checks.requireF32("sumTo", x);
         int[] xs = x.shape();
         if (!Arrays.equals(Shape.broadcast("sumTo", shape, xs), xs)) {
             throw new IllegalArgumentException("sumTo: " + Shape.str(shape) + " does not broadcast to " + Shape.str(xs));
@@ -329,7 +286,7 @@ public class ReferenceBackend implements Backend {
 
     @Override
     public double sumAll(Tensor x) {
-        requireF32("sumAll", x);
+        Checks.requireF32("sumAll", x);
         double s = 0;
         for (float f : x.toFloatArray()) s += f;
         return s;
@@ -337,7 +294,7 @@ public class ReferenceBackend implements Backend {
 
     @Override
     public double sumSquares(Tensor x) {
-        requireF32("sumSquares", x);
+        Checks.requireF32("sumSquares", x);
         double s = 0;
         for (float f : x.toFloatArray()) s += (double) f * f;
         return s;
@@ -347,8 +304,8 @@ public class ReferenceBackend implements Backend {
 
     @Override
     public Tensor softmax(Tensor x) {
-        requireF32("softmax", x);
-        int d = lastDim("softmax", x);
+        Checks.requireF32("softmax", x);
+        int d = Checks.lastDim("softmax", x);
         float[] v = x.toFloatArray();
         for (int r = 0; r < (d == 0 ? 0 : v.length / d); r++) {
             double max = Double.NEGATIVE_INFINITY;
@@ -362,9 +319,9 @@ public class ReferenceBackend implements Backend {
 
     @Override
     public Tensor softmaxBackward(Tensor y, Tensor gradOut) {
-        requireF32("softmax backward", y, gradOut);
-        requireShape("softmax backward", "gradOut", gradOut, y.shape());
-        int d = lastDim("softmax backward", y);
+        Checks.requireF32("softmax backward", y, gradOut);
+        Checks.requireShape("softmax backward", "gradOut", gradOut, y.shape());
+        int d = Checks.lastDim("softmax backward", y);
         float[] yv = y.toFloatArray(), g = gradOut.toFloatArray(), out = new float[yv.length];
         for (int r = 0; r < (d == 0 ? 0 : yv.length / d); r++) {
             double dot = 0;
@@ -374,16 +331,10 @@ public class ReferenceBackend implements Backend {
         return Tensor.of(out, y.shape());
     }
 
-    static void checkNormParams(String op, Tensor x, Tensor weight, Tensor bias) {
-        requireF32(op, x, weight, bias);
-        int d = lastDim(op, x);
-        if (weight != null) requireShape(op, "weight", weight, d);
-        if (bias != null) requireShape(op, "bias", bias, d);
-    }
 
     @Override
     public NormResult layerNorm(Tensor x, Tensor weight, Tensor bias, float eps) {
-        checkNormParams("layerNorm", x, weight, bias);
+        Checks.normParamsF32("layerNorm", x, weight, bias);
         int d = x.size(-1), rows = d == 0 ? 0 : x.numel() / d;
         float[] v = x.toFloatArray(), out = new float[v.length], mean = new float[rows], rstd = new float[rows];
         float[] w = weight == null ? null : weight.toFloatArray(), b = bias == null ? null : bias.toFloatArray();
@@ -402,14 +353,14 @@ public class ReferenceBackend implements Backend {
                 out[r * d + i] = (float) y;
             }
         }
-        int[] rs = withoutLast(x.shape());
+        int[] rs = Checks.withoutLast(x.shape());
         return new NormResult(Tensor.of(out, x.shape()), Tensor.of(mean, rs), Tensor.of(rstd, rs));
     }
 
     @Override
     public NormGrads layerNormBackward(Tensor x, Tensor weight, Tensor mean, Tensor rstd, Tensor gradOut, boolean hasBias) {
-        checkNormParams("layerNorm backward", x, weight, null);
-        requireShape("layerNorm backward", "gradOut", gradOut, x.shape());
+        Checks.normParamsF32("layerNorm backward", x, weight, null);
+        Checks.requireShape("layerNorm backward", "gradOut", gradOut, x.shape());
         int d = x.size(-1), rows = d == 0 ? 0 : x.numel() / d;
         float[] v = x.toFloatArray(), g = gradOut.toFloatArray(), mu = mean.toFloatArray(), rs = rstd.toFloatArray();
         float[] w = weight == null ? null : weight.toFloatArray();
@@ -443,7 +394,7 @@ public class ReferenceBackend implements Backend {
 
     @Override
     public NormResult rmsNorm(Tensor x, Tensor weight, float eps) {
-        checkNormParams("rmsNorm", x, weight, null);
+        Checks.normParamsF32("rmsNorm", x, weight, null);
         int d = x.size(-1), rows = d == 0 ? 0 : x.numel() / d;
         float[] v = x.toFloatArray(), out = new float[v.length], rstd = new float[rows];
         float[] w = weight == null ? null : weight.toFloatArray();
@@ -454,13 +405,13 @@ public class ReferenceBackend implements Backend {
             rstd[r] = (float) rs;
             for (int i = 0; i < d; i++) out[r * d + i] = (float) (v[r * d + i] * rs * (w == null ? 1.0 : w[i]));
         }
-        return new NormResult(Tensor.of(out, x.shape()), null, Tensor.of(rstd, withoutLast(x.shape())));
+        return new NormResult(Tensor.of(out, x.shape()), null, Tensor.of(rstd, Checks.withoutLast(x.shape())));
     }
 
     @Override
     public NormGrads rmsNormBackward(Tensor x, Tensor weight, Tensor rstd, Tensor gradOut) {
-        checkNormParams("rmsNorm backward", x, weight, null);
-        requireShape("rmsNorm backward", "gradOut", gradOut, x.shape());
+        Checks.normParamsF32("rmsNorm backward", x, weight, null);
+        Checks.requireShape("rmsNorm backward", "gradOut", gradOut, x.shape());
         int d = x.size(-1), rows = d == 0 ? 0 : x.numel() / d;
         float[] v = x.toFloatArray(), g = gradOut.toFloatArray(), rs = rstd.toFloatArray();
         float[] w = weight == null ? null : weight.toFloatArray();
@@ -485,23 +436,10 @@ public class ReferenceBackend implements Backend {
 
     // ------------------------------------------------------------ attention
 
-    static int[] checkAttention(String op, Tensor q, Tensor k, Tensor v) {
-        requireF32(op, q, k, v);
-        if (q.rank() != 4 || k.rank() != 4 || v.rank() != 4) {
-            throw new IllegalArgumentException(op + ": q, k, v must be [B,H,T,dh], got " + Shape.str(q.shape()) + ", "
-                    + Shape.str(k.shape()) + ", " + Shape.str(v.shape()));
-        }
-        int b = q.size(0), h = q.size(1), tq = q.size(2), dh = q.size(3), tk = k.size(2);
-        if (k.size(0) != b || k.size(1) != h || k.size(3) != dh || !Arrays.equals(k.shape(), v.shape())) {
-            throw new IllegalArgumentException(op + ": q " + Shape.str(q.shape()) + " does not match k " + Shape.str(k.shape())
-                    + " and v " + Shape.str(v.shape()));
-        }
-        return new int[] {b, h, tq, tk, dh};
-    }
 
     @Override
     public AttentionResult attention(Tensor q, Tensor k, Tensor v, float scale) {
-        int[] g = checkAttention("attention", q, k, v);
+        int[] g = Checks.attentionF32("attention", q, k, v);
         int bh = g[0] * g[1], tq = g[2], tk = g[3], dh = g[4];
         float[] qv = q.toFloatArray(), kv = k.toFloatArray(), vv = v.toFloatArray();
         float[] out = new float[bh * tq * dh], lse = new float[bh * tq];
@@ -530,8 +468,8 @@ public class ReferenceBackend implements Backend {
 
     @Override
     public AttentionGrads attentionBackward(Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, Tensor gradOut, float scale) {
-        int[] g = checkAttention("attention backward", q, k, v);
-        requireShape("attention backward", "gradOut", gradOut, q.shape());
+        int[] g = Checks.attentionF32("attention backward", q, k, v);
+        Checks.requireShape("attention backward", "gradOut", gradOut, q.shape());
         int bh = g[0] * g[1], tq = g[2], tk = g[3], dh = g[4];
         float[] qv = q.toFloatArray(), kv = k.toFloatArray(), vv = v.toFloatArray();
         float[] ov = out.toFloatArray(), lv = lse.toFloatArray(), go = gradOut.toFloatArray();
@@ -561,25 +499,13 @@ public class ReferenceBackend implements Backend {
 
     // ------------------------------------------------------------ indexing
 
-    static long[] checkIndices(String op, Tensor indices, int bound) {
-        if (indices.dtype().isFloating()) {
-            throw new IllegalArgumentException(op + ": indices must be I64 or I32, got " + indices.dtype());
-        }
-        long[] idx = indices.toLongArray();
-        for (long i : idx) {
-            if (i < 0 || i >= bound) {
-                throw new IndexOutOfBoundsException(op + ": index " + i + " out of range [0, " + bound + ")");
-            }
-        }
-        return idx;
-    }
 
     @Override
     public Tensor embedding(Tensor table, Tensor indices) {
-        requireF32("embedding", table);
+        Checks.requireF32("embedding", table);
         if (table.rank() != 2) throw new IllegalArgumentException("embedding: table must be [N,D], got " + Shape.str(table.shape()));
         int n = table.size(0), d = table.size(1);
-        long[] idx = checkIndices("embedding", indices, n);
+        long[] idx = Checks.indices("embedding", indices, n);
         float[] t = table.toFloatArray(), out = new float[idx.length * d];
         for (int r = 0; r < idx.length; r++) System.arraycopy(t, (int) idx[r] * d, out, r * d, d);
         int[] os = Arrays.copyOf(indices.shape(), indices.rank() + 1);
@@ -589,9 +515,9 @@ public class ReferenceBackend implements Backend {
 
     @Override
     public Tensor scatterAddRows(Tensor src, Tensor indices, int numRows) {
-        requireF32("scatterAddRows", src);
-        long[] idx = checkIndices("scatterAddRows", indices, numRows);
-        int d = lastDim("scatterAddRows", src);
+        Checks.requireF32("scatterAddRows", src);
+        long[] idx = Checks.indices("scatterAddRows", indices, numRows);
+        int d = Checks.lastDim("scatterAddRows", src);
         if ((long) idx.length * d != src.numel()) {
             throw new IllegalArgumentException("scatterAddRows: source " + Shape.str(src.shape()) + " does not hold one row per index of "
                     + Shape.str(indices.shape()));
@@ -606,19 +532,11 @@ public class ReferenceBackend implements Backend {
 
     // ------------------------------------------------------------ optimiser
 
-    static void checkAdamw(Tensor param, Tensor grad, Tensor m, Tensor v) {
-        requireF32("adamw", param, grad, m, v);
-        for (Tensor t : new Tensor[] {grad, m, v}) {
-            requireShape("adamw", "state", t, param.shape());
-            if (!t.isContiguous()) throw new IllegalArgumentException("adamw: tensors must be contiguous");
-        }
-        if (!param.isContiguous()) throw new IllegalArgumentException("adamw: param must be contiguous");
-    }
 
     @Override
     public void adamw(Tensor param, Tensor grad, Tensor m, Tensor v, float lr, float beta1, float beta2, float eps,
                       float weightDecay, int step) {
-        checkAdamw(param, grad, m, v);
+        Checks.adamw(param, grad, m, v);
         AdamScalars s = AdamScalars.of(lr, beta1, beta2, weightDecay, step);
         float[] p = param.floatData(), g = grad.floatData(), mm = m.floatData(), vv = v.floatData();
         int po = param.offset(), go = grad.offset(), mo = m.offset(), vo = v.offset();

@@ -354,6 +354,23 @@ public final class Tensor {
         return Backends.forDevice(device()).copy(this);
     }
 
+    /**
+     * This tensor on {@code target}: itself when already there, else a dense copy (downloaded through the source
+     * device's backend, uploaded through the target's).
+     */
+    public Tensor to(Device target) {
+        if (target.equals(device())) return this;
+        Tensor cpu = device().equals(Device.CPU) ? this : Backends.forDevice(device()).toCpu(this);
+        return target.equals(Device.CPU) ? cpu : Backends.forDevice(target).fromCpu(cpu);
+    }
+
+    /** The value of a one-element tensor as a float (a device tensor is read back: for metrics, not hot paths). */
+    public float item() {
+        if (numel() != 1) throw new IllegalArgumentException("item: needs one element, got shape " + Shape.str(shape));
+        Tensor c = device().equals(Device.CPU) ? this : to(Device.CPU);
+        return c.readFloat(c.offset);
+    }
+
     /** Converted copy (or this tensor when the dtype already matches). */
     public Tensor to(DType target) {
         if (target == dtype()) return this;

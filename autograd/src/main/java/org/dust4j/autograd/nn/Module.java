@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.dust4j.autograd.Var;
+import org.dust4j.tensor.Device;
 import org.dust4j.tensor.Tensor;
 
 /**
@@ -84,6 +85,25 @@ public abstract class Module {
     }
 
     public boolean isTraining() { return training; }
+
+    /** The device of the parameters (the CPU for a module without any). */
+    public Device device() {
+        for (Var p : parameters()) return p.value().device();
+        return Device.CPU;
+    }
+
+    /**
+     * Moves every parameter to {@code device}, in place: the same {@link Var} objects then hold tensors on that device
+     * (so optimisers built over them keep working; their moments follow the parameters lazily). Gradients are cleared.
+     * Returns this module.
+     */
+    public Module to(Device device) {
+        for (Var p : parameters()) {
+            p.setValue(p.value().to(device));
+            p.zeroGrad();
+        }
+        return this;
+    }
 
     /** Sets every parameter's gradient to null. */
     public void zeroGrad() {

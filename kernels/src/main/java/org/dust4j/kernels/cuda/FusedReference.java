@@ -2,36 +2,23 @@ package org.dust4j.kernels.cuda;
 
 import java.util.Arrays;
 import org.dust4j.tensor.Backend;
+import org.dust4j.tensor.Checks;
 import org.dust4j.tensor.DType;
 import org.dust4j.tensor.Shape;
 import org.dust4j.tensor.Tensor;
 
 /**
- * The scalar CPU oracle of {@link FusedOps}: plain loops over logical F32 copies, double accumulation, in the
+ * The scalar CPU oracle of the fused {@link Backend} ops as CudaBackend implements them (one kernel pass each): plain loops over logical F32 copies, double accumulation, in the
  * style of ReferenceBackend. FusedReferenceTest checks it against compositions of ReferenceBackend ops.
  */
-public final class FusedReference implements FusedOps {
+public final class FusedReference {
 
-    static void require(boolean ok, String msg) {
-        if (!ok) throw new IllegalArgumentException(msg);
-    }
 
-    /** [B, T, D] of x and the [B, D] modulation tensors; returns {B, T, D}. */
-    static int[] checkMod(String op, Tensor x, Tensor... mods) {
-        require(x.rank() == 3, op + ": x must be [B,T,D], got " + Shape.str(x.shape()));
-        int b = x.size(0), d = x.size(2);
-        for (Tensor m : mods) {
-            require(m.rank() == 2 && m.size(0) == b && m.size(1) == d,
-                    op + ": modulation must be [" + b + ", " + d + "], got " + Shape.str(m.shape()) + " for x " + Shape.str(x.shape()));
-        }
-        return new int[] {b, x.size(1), d};
-    }
 
     static float[] f(Tensor t) { return t.toFloatArray(); }
 
-    @Override
     public Backend.NormResult adaLn(Tensor x, Tensor scale, Tensor shift, float eps) {
-        int[] g = checkMod("adaLn", x, scale, shift);
+        int[] g = Checks.modulation("adaLn", x, scale, shift);
         int b = g[0], t = g[1], d = g[2];
         float[] xv = f(x), sc = f(scale), sh = f(shift), out = new float[xv.length], mean = new float[b * t], rstd = new float[b * t];
         for (int r = 0; r < b * t; r++) {
@@ -48,10 +35,9 @@ public final class FusedReference implements FusedOps {
         return new Backend.NormResult(Tensor.of(out, b, t, d), Tensor.of(mean, b, t), Tensor.of(rstd, b, t));
     }
 
-    @Override
-    public AdaLnGrads adaLnBackward(Tensor x, Tensor scale, Tensor mean, Tensor rstd, Tensor gradOut) {
-        int[] g = checkMod("adaLn backward", x, scale);
-        require(Arrays.equals(gradOut.shape(), x.shape()), "adaLn backward: gradOut " + Shape.str(gradOut.shape()) + " vs x " + Shape.str(x.shape()));
+    public Backend.AdaLnGrads adaLnBackward(Tensor x, Tensor scale, Tensor mean, Tensor rstd, Tensor gradOut) {
+        int[] g = Checks.modulation("adaLn backward", x, scale);
+        Checks.require(Arrays.equals(gradOut.shape(), x.shape()), "adaLn backward: gradOut " + Shape.str(gradOut.shape()) + " vs x " + Shape.str(x.shape()));
         int b = g[0], t = g[1], d = g[2];
         float[] xv = f(x), sc = f(scale), mu = f(mean), rs = f(rstd), go = f(gradOut), dx = new float[xv.length];
         double[] dsc = new double[b * d], dsh = new double[b * d];
@@ -72,7 +58,7 @@ public final class FusedReference implements FusedOps {
                 dx[r * d + i] = (float) (rs[r] * (gy - s1 / d - xhat * s2 / d));
             }
         }
-        return new AdaLnGrads(Tensor.of(dx, b, t, d), Tensor.of(toF(dsc), b, d), Tensor.of(toF(dsh), b, d));
+        return new Backend.AdaLnGrads(Tensor.of(dx, b, t, d), Tensor.of(toF(dsc), b, d), Tensor.of(toF(dsh), b, d));
     }
 
     static float[] toF(double[] a) {
@@ -81,11 +67,11 @@ public final class FusedReference implements FusedOps {
         return r;
     }
 
-    @Override
-    public void gatedResidual(Tensor x, Tensor h, Tensor gate) {
-        int[] g = checkMod("gatedResidual", x, gate);
-        require(x.sameShape(h), "gatedResidual: h " + Shape.str(h.shape()) + " vs x " + Shape.str(x.shape()));
-        require(x.dtype() == DType.F32 && x.isContiguous(), "gatedResidual: x must be contiguous F32");
+    /** {@code x += gate[b] * h} in place (CudaBackend.gatedResidualInPlace). */
+    public void gatedResidualInPlace(Tensor x, Tensor h, Tensor gate) {
+        int[] g = Checks.modulation("gatedResidual", x, gate);
+        Checks.require(x.sameShape(h), "gatedResidual: h " + Shape.str(h.shape()) + " vs x " + Shape.str(x.shape()));
+        Checks.require(x.dtype() == DType.F32 && x.isContiguous(), "gatedResidual: x must be contiguous F32");
         int t = g[1], d = g[2];
         float[] xd = x.floatData(), hv = f(h), gt = f(gate);
         for (int i = 0; i < hv.length; i++) {
@@ -94,10 +80,9 @@ public final class FusedReference implements FusedOps {
         }
     }
 
-    @Override
-    public GatedGrads gatedResidualBackward(Tensor gradOut, Tensor h, Tensor gate) {
-        int[] g = checkMod("gatedResidual backward", h, gate);
-        require(gradOut.sameShape(h), "gatedResidual backward: gradOut " + Shape.str(gradOut.shape()) + " vs h " + Shape.str(h.shape()));
+    public Backend.GatedGrads gatedResidualBackward(Tensor gradOut, Tensor h, Tensor gate) {
+        int[] g = Checks.modulation("gatedResidual backward", h, gate);
+        Checks.require(gradOut.sameShape(h), "gatedResidual backward: gradOut " + Shape.str(gradOut.shape()) + " vs h " + Shape.str(h.shape()));
         int b = g[0], t = g[1], d = g[2];
         float[] go = f(gradOut), hv = f(h), gt = f(gate), dh = new float[hv.length];
         double[] dg = new double[b * d];
@@ -106,22 +91,12 @@ public final class FusedReference implements FusedOps {
             dh[i] = (float) ((double) gt[s] * go[i]);
             dg[s] += (double) go[i] * hv[i];
         }
-        return new GatedGrads(Tensor.of(dh, b, t, d), Tensor.of(toF(dg), b, d));
+        return new Backend.GatedGrads(Tensor.of(dh, b, t, d), Tensor.of(toF(dg), b, d));
     }
 
-    static void checkFlow(Tensor v, Tensor data, Tensor eps, Tensor elemMask, Tensor sampleMask) {
-        for (Tensor o : new Tensor[] {data, eps, elemMask}) {
-            if (o != null) require(o.sameShape(v), "flowLoss: " + Shape.str(o.shape()) + " does not match v " + Shape.str(v.shape()));
-        }
-        if (sampleMask != null) {
-            require(v.rank() >= 1 && sampleMask.numel() == v.size(0),
-                    "flowLoss: sample mask " + Shape.str(sampleMask.shape()) + " must hold one value per row of v " + Shape.str(v.shape()));
-        }
-    }
 
-    @Override
-    public FlowLoss flowLoss(Tensor v, Tensor data, Tensor eps, Tensor elemMask, Tensor sampleMask, float gradScale) {
-        checkFlow(v, data, eps, elemMask, sampleMask);
+    public Backend.FlowLoss flowLoss(Tensor v, Tensor data, Tensor eps, Tensor elemMask, Tensor sampleMask, float gradScale) {
+        Checks.flowLoss(v, data, eps, elemMask, sampleMask);
         float[] vv = f(v), dv = f(data), ev = f(eps), em = elemMask == null ? null : f(elemMask), sm = sampleMask == null ? null : f(sampleMask);
         int n = vv.length, per = v.rank() == 0 || v.size(0) == 0 ? 1 : n / v.size(0);
         double num = 0, den = 0;
@@ -136,27 +111,14 @@ public final class FusedReference implements FusedOps {
             num += r * r * m[i];
             grad[i] = den > 0 ? (float) (gradScale * 2.0 * r * m[i] / den) : 0f;
         }
-        return new FlowLoss(den > 0 ? (float) (num / den) : 0f, (float) den, Tensor.of(grad, v.shape()));
+        return new Backend.FlowLoss(Tensor.scalar(den > 0 ? (float) (num / den) : 0f), Tensor.scalar((float) den), Tensor.of(grad, v.shape()));
     }
 
-    static int[] checkCat(String op, Tensor x, Tensor w, Tensor ids) {
-        require(x.rank() == 3 && w.rank() == 3 && x.size(2) == w.size(1),
-                op + ": x must be [B,T,in] and W [C,in,out], got " + Shape.str(x.shape()) + " and " + Shape.str(w.shape()));
-        require(ids.numel() == x.size(0), op + ": ids " + Shape.str(ids.shape()) + " must hold one id per sample of " + Shape.str(x.shape()));
-        long[] id = ids.toLongArray();
-        for (long i : id) {
-            if (i < 0 || i >= w.size(0)) throw new IndexOutOfBoundsException(op + ": embodiment id " + i + " out of range [0, " + w.size(0) + ")");
-        }
-        return new int[] {x.size(0), x.size(1), x.size(2), w.size(2), w.size(0)};
-    }
 
-    @Override
     public Tensor categoryLinear(Tensor x, Tensor w, Tensor bias, Tensor ids) {
-        int[] g = checkCat("categoryLinear", x, w, ids);
+        int[] g = Checks.categoryLinear("categoryLinear", x, w, bias, ids);
         int b = g[0], t = g[1], in = g[2], out = g[3];
-        if (bias != null) require(bias.rank() == 2 && bias.size(0) == g[4] && bias.size(1) == out,
-                "categoryLinear: bias must be [" + g[4] + ", " + out + "], got " + Shape.str(bias.shape()));
-        long[] id = ids.toLongArray();
+        long[] id = Checks.indices("categoryLinear", ids, g[4]);
         float[] xv = f(x), wv = f(w), bv = bias == null ? null : f(bias), y = new float[b * t * out];
         for (int s = 0; s < b; s++) {
             int c = (int) id[s];
@@ -171,13 +133,12 @@ public final class FusedReference implements FusedOps {
         return Tensor.of(y, b, t, out);
     }
 
-    @Override
-    public CategoryLinearGrads categoryLinearBackward(Tensor x, Tensor w, Tensor ids, Tensor gradOut, boolean hasBias) {
-        int[] g = checkCat("categoryLinear backward", x, w, ids);
+    public Backend.CategoryLinearGrads categoryLinearBackward(Tensor x, Tensor w, Tensor ids, Tensor gradOut, boolean hasBias) {
+        int[] g = Checks.categoryLinear("categoryLinear backward", x, w, null, ids);
         int b = g[0], t = g[1], in = g[2], out = g[3], cats = g[4];
-        require(Arrays.equals(gradOut.shape(), new int[] {b, t, out}), "categoryLinear backward: gradOut " + Shape.str(gradOut.shape())
+        Checks.require(Arrays.equals(gradOut.shape(), new int[] {b, t, out}), "categoryLinear backward: gradOut " + Shape.str(gradOut.shape())
                 + " must be [" + b + ", " + t + ", " + out + "]");
-        long[] id = ids.toLongArray();
+        long[] id = Checks.indices("categoryLinear backward", ids, cats);
         float[] xv = f(x), wv = f(w), go = f(gradOut), dx = new float[xv.length];
         double[] dw = new double[cats * in * out], db = new double[cats * out];
         for (int s = 0; s < b; s++) {
@@ -195,7 +156,7 @@ public final class FusedReference implements FusedOps {
                 }
             }
         }
-        return new CategoryLinearGrads(Tensor.of(dx, b, t, in), Tensor.of(toF(dw), cats, in, out),
+        return new Backend.CategoryLinearGrads(Tensor.of(dx, b, t, in), Tensor.of(toF(dw), cats, in, out),
                 hasBias ? Tensor.of(toF(db), cats, out) : null);
     }
 }

@@ -112,7 +112,7 @@ class DryRunTest {
             Tensor x3 = cb.convert(TestData.randn(8, 3, 7, 33), t), mod = cb.convert(TestData.randn(9, 3, 6 * 33), t);
             Backend.NormResult ad = cb.adaLn(x3, mod.narrow(1, 33, 33), mod.narrow(1, 0, 33), 1e-6f);
             cb.adaLnBackward(x3, mod.narrow(1, 33, 33), ad.mean(), ad.rstd(), x3);
-            cb.gatedResidual(cb.copy(x3), x3, mod.narrow(1, 66, 33));
+            cb.gatedResidualInPlace(cb.copy(x3), x3, mod.narrow(1, 66, 33));
             cb.gatedResidualBackward(x3, x3, mod.narrow(1, 66, 33));
             Tensor w3 = cb.convert(TestData.randn(10, 4, 33, 5), t), b3 = cb.convert(TestData.randn(11, 4, 5), t);
             Tensor ids = Tensor.ofLongs(new long[] {3, 0, 3}, 3);
