@@ -42,7 +42,6 @@ public final class Main implements Callable<Integer> {
         CommandLine cl = new CommandLine(new Main());
         cl.setOut(out);
         cl.setErr(err);
-        cl.setParameterExceptionHandler(new UsageErrors());
         boolean trace = System.getenv("DUST4J_STACKTRACE") != null;
         for (String a : args) trace |= a.equals("--stacktrace");
         boolean showTrace = trace;
@@ -51,13 +50,7 @@ public final class Main implements Callable<Integer> {
             CliBounds.check(pr);
             return new CommandLine.RunLast().execute(pr);
         });
-        cl.setParameterExceptionHandler((ex, params) -> {
-            CommandLine cmd = ex.getCommandLine();
-            cmd.getErr().println("dust4j: error: " + oneLine(ex.getMessage()) + " (see '" + cmd.getCommandSpec().qualifiedName() + " --help')");
-            if (showTrace) ex.printStackTrace(cmd.getErr());
-            cmd.getErr().flush();
-            return cmd.getCommandSpec().exitCodeOnInvalidInput();
-        });
+        cl.setParameterExceptionHandler(new UsageErrors(showTrace));
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             String msg = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
             cmd.getErr().println("dust4j: error: " + oneLine(msg));

@@ -11,32 +11,36 @@ import picocli.CommandLine;
  * arguments, so {@code eval --modle X} would otherwise only say that --model is missing.
  */
 final class UsageErrors implements CommandLine.IParameterExceptionHandler {
+    private final boolean trace;
+
+    UsageErrors(boolean trace) {
+        this.trace = trace;
+    }
+
     @Override
     public int handleParseException(CommandLine.ParameterException ex, String[] args) {
         CommandLine cmd = ex.getCommandLine();
         PrintWriter err = cmd.getErr();
         List<String> unknown = new ArrayList<>();
-        for (String a : cmd.getUnmatchedArguments()) if (a.startsWith("-")) unknown.add(a.contains("=") ? a.substring(0, a.indexOf('=')) : a);
-        if (ex instanceof CommandLine.UnmatchedArgumentException u) {
-            for (String a : u.getUnmatched()) if (a.startsWith("-") && !unknown.contains(a)) unknown.add(a.contains("=") ? a.substring(0, a.indexOf('=')) : a);
+        List<String> unmatched = new ArrayList<>(cmd.getUnmatchedArguments());
+        if (ex instanceof CommandLine.UnmatchedArgumentException u) unmatched.addAll(u.getUnmatched());
+        for (String a : unmatched) {
+            String name = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
+            if (a.startsWith("-") && !unknown.contains(name)) unknown.add(name);
         }
+        String see = " (see '" + cmd.getCommandSpec().qualifiedName() + " --help')";
         if (unknown.isEmpty()) {
-            err.println("dust4j: " + ex.getMessage());
+            err.println("dust4j: error: " + Main.oneLine(ex.getMessage()) + see);
         } else {
+            // one line per unknown option; a "missing required option" that its misspelling caused is not repeated
             for (String a : unknown) {
                 String best = closest(a, cmd.getCommandSpec().optionsMap().keySet());
-                err.println("dust4j: unknown option '" + a + "'" + (best == null ? "" : " (did you mean " + best + "?)"));
+                err.println("dust4j: error: unknown option '" + a + "'" + (best == null ? "" : " (did you mean " + best + "?)") + see);
             }
-            if (!(ex instanceof CommandLine.UnmatchedArgumentException)) err.println("dust4j: " + ex.getMessage());
         }
-        err.println("Run 'dust4j " + qualifiedName(cmd) + " --help' for the options.");
+        if (trace) ex.printStackTrace(err);
         err.flush();
-        return 2;
-    }
-
-    private static String qualifiedName(CommandLine cmd) {
-        String q = cmd.getCommandSpec().qualifiedName(" ");
-        return q.startsWith("dust4j") ? q.substring(6).strip() : q;
+        return cmd.getCommandSpec().exitCodeOnInvalidInput();
     }
 
     /** The option name nearest to {@code a} in edit distance, if within a third of its length (at least 2). */

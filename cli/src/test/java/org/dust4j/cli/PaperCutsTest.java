@@ -37,9 +37,9 @@ class PaperCutsTest {
     void misspeltOptionIsNamedWithTheNearestOption() {
         MainTest.Result r = MainTest.run("eval", "--modle", run.toString());
         assertEquals(2, r.code());
-        assertTrue(r.err().startsWith("dust4j: unknown option '--modle' (did you mean --model?)"), r.err());
+        assertEquals("dust4j: error: unknown option '--modle' (did you mean --model?) (see 'dust4j eval --help')", r.err().strip());
         r = MainTest.run("sim-render", "--task", "open_drawer", "--out", "x.png", "--frmaes", "3");
-        assertTrue(r.err().startsWith("dust4j: unknown option '--frmaes' (did you mean --frames?)"), r.err());
+        assertTrue(r.err().startsWith("dust4j: error: unknown option '--frmaes' (did you mean --frames?)"), r.err());
     }
 
     @Test
