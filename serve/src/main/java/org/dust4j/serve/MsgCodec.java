@@ -27,6 +27,12 @@ import org.msgpack.core.MessageUnpacker;
 public final class MsgCodec {
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    static {
+        // msgpack-core's default buffers use sun.misc.Unsafe, which JDK 25 warns about on every run; its portable
+        // ByteBuffer implementation is chosen by this property, read when MessageBuffer loads (after this class)
+        if (System.getProperty("msgpack.universal-buffer") == null) System.setProperty("msgpack.universal-buffer", "true");
+    }
+
     /**
      * Bounds on a decoded message.
      *
