@@ -23,6 +23,7 @@ import org.dust4j.sim.Task;
 import org.dust4j.sim.train.ClosedLoop;
 import org.dust4j.sim.train.ModelPolicy;
 import org.dust4j.sim.train.SimSpec;
+import org.dust4j.tensor.Device;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -72,8 +73,11 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--video-episodes", defaultValue = "1", paramLabel = "N", description = "Episodes per task filmed with --video (default ${DEFAULT-VALUE}).")
     int videoEpisodes;
 
-    /** Loads a model directory for evaluation, with its simulator settings checked against its config. */
-    static PolicyModel loadModel(Path dir) throws IOException {
+    @CommandLine.Mixin
+    DeviceOption device;
+
+    /** Loads a model directory for evaluation onto {@code device}, with its simulator settings checked against its config. */
+    static PolicyModel loadModel(Path dir, Device device) throws IOException {
         if (!Files.isDirectory(dir)) throw new IllegalArgumentException("--model " + dir + " is not a directory");
         if (!Files.isRegularFile(dir.resolve("config.json"))) {
             if (Files.isRegularFile(dir.resolve("model").resolve("config.json"))) {
@@ -82,7 +86,7 @@ public final class EvalCommand implements Callable<Integer> {
             }
             throw new IllegalArgumentException("--model " + dir + " has no config.json: not a model directory");
         }
-        PolicyModel m = PolicyModel.load(dir);
+        PolicyModel m = PolicyModel.load(dir, 0L, device);
         SimSpec.read(dir).checkAgainst(m.config(), "--model " + dir);
         return m;
     }
@@ -97,7 +101,7 @@ public final class EvalCommand implements Callable<Integer> {
         }
         if (video != null) Filmstrip.requireFolder(video, "eval --video");
         if (out != null) ModelCommands.checkOut(out, null, model);     // never over a file of the model directory
-        PolicyModel m = loadModel(model);
+        PolicyModel m = loadModel(model, device.resolve());
         SimSpec sim = SimSpec.read(model);
         PrintWriter stdout = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         long t0 = System.nanoTime();

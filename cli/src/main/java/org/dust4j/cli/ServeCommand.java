@@ -27,7 +27,7 @@ import picocli.CommandLine.Option;
                 "get_action takes the state keys as [1,w] (or [B,1,w]) arrays and, until the Java VL backbone lands, the VL features "
                         + "'backbone_features' [S,Dvl] (or [B,S,Dvl]); video.* and annotation.* keys are accepted and ignored; optional "
                         + "'noise_seed' (int). Replies map each action key to float32 [Ta,w] (or [B,Ta,w]). See docs/cli.md.",
-                "Runs on the CPU. Ends on the kill endpoint or SIGTERM/Ctrl-C after the request in flight."})
+                "Ends on the kill endpoint or SIGTERM/Ctrl-C after the request in flight."})
 public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory (config.json + weights).")
     Path model;
@@ -63,6 +63,9 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--log-every", defaultValue = "100", paramLabel = "N", description = "Log latency percentiles every N get_action requests (default ${DEFAULT-VALUE}).")
     int logEvery;
 
+    @CommandLine.Mixin
+    DeviceOption device;
+
     @Option(names = "--warmup", defaultValue = "3", paramLabel = "N", description = "Warm-up samples before listening (default ${DEFAULT-VALUE}).")
     int warmup;
 
@@ -83,7 +86,7 @@ public final class ServeCommand implements Callable<Integer> {
                     dc.observationIndices(), dc.actionIndices(), dc.normalization());
         }
         PrintStream log = System.err;
-        DustPolicy policy = DustPolicy.load(model).withOptions(new SamplerOptions(actionSteps, 1, SamplerOptions.Variant.START));
+        DustPolicy policy = DustPolicy.load(model, device.resolve()).withOptions(new SamplerOptions(actionSteps, 1, SamplerOptions.Variant.START));
         ModelConfig c = policy.model().config();
         RobotUnits units = RobotUnits.forModel(Gr00tMetadata.load(meta), dc, c);
         PolicyService service = new PolicyService(policy, units, seed);

@@ -85,7 +85,8 @@ class ServerTest {
     @Test
     void javaClientGetsActionsInRobotUnits() throws Exception {
         try (PolicyClient c = new PolicyClient("127.0.0.1", server.port())) {
-            assertTrue(c.ping());
+            // one retry as GR00T's client does (ping recreates the socket after a timeout); seen once under heavy load
+            assertTrue(c.ping() || c.ping(), "ping; server log:\n" + LOG.toString(StandardCharsets.UTF_8));
             Map<String, ModalityConfig> mc = c.modalityConfig();
             assertEquals(List.of("action.arm", "action.base", "action.wrist", "action.gripper"), mc.get("action").modalityKeys());
             assertEquals(List.of(0, 1, 2, 3), mc.get("action").deltaIndices());
