@@ -17,7 +17,8 @@ import org.zeromq.ZMQ;
  * Any failure of one request becomes the reply {@code {"error": message}} and the server goes on.
  *
  * <p>One REP socket answers one request at a time, so concurrent clients are queued by ZeroMQ (fair-queued per
- * connection). Messages over {@code maxMessageBytes} are dropped by the transport (the peer sees a timeout);
+ * connection). Messages over {@code maxMessageBytes} get an error reply; over twice that, the transport drops them
+ * (the peer sees a timeout);
  * decoded messages are bounded by {@link MsgCodec.Limits}. {@link #stop()} (the {@code kill} endpoint, or a
  * SIGTERM hook) ends the loop after the current request; latency percentiles of {@code get_action} are logged
  * every {@code logEvery} requests and at the end.
@@ -63,7 +64,9 @@ public final class PolicyServer implements AutoCloseable {
         this.log = log;
         this.codec = new MsgCodec(options.limits());
         socket = ctx.createSocket(SocketType.REP);
-        socket.setMaxMsgSize(options.maxMessageBytes());
+        // the transport drops (and disconnects) only messages over twice the limit; up to there a too-large request is
+        // received and answered with an error reply, which the client can read (a dropped one just times out)
+        socket.setMaxMsgSize(Math.min(Long.MAX_VALUE / 4, 2 * options.maxMessageBytes() + (1 << 20)));
         socket.setReceiveTimeOut(100);
         socket.setLinger(0);
         String addr = "tcp://" + options.host();
@@ -97,7 +100,9 @@ public final class PolicyServer implements AutoCloseable {
                 byte[] msg = socket.recv(0);
                 if (msg == null) continue;
                 long t0 = System.nanoTime();
-                Reply r = handle(msg);
+                Reply r = msg.length > options.maxMessageBytes()
+                        ? error("request of " + msg.length + " bytes is over the server's limit of " + options.maxMessageBytes() + " bytes")
+                        : handle(msg);
                 socket.send(r.bytes, 0);
                 if (r.action) {
                     latency.record(System.nanoTime() - t0);
