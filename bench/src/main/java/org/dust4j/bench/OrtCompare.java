@@ -20,7 +20,7 @@ import org.dust4j.tensor.Tensor;
  * <p>Benchmarks: {@code forward} (condition.onnx, the VL LayerNorm + self-attention, then forward.onnx: one full
  * forward as dust4j's), {@code sample4} (the contract's sampler with N_A = 4, q = 1: condition once, then a Java loop
  * of 4 forward.onnx runs, A += V_A / 4 and O += V_O / 4, buckets from j / 4). Before timing, the outputs are checked
- * against the reference's (expected.safetensors): max |diff| <= 1e-3 * max |ref| (the export computes the timestep
+ * against the reference's (expected.safetensors): max |diff| {@literal <=} 1e-3 * max |ref| (the export computes the timestep
  * sinusoids in float32, ~1e-4 off; a wrong graph is off by O(1)).
  *
  * <p>Session: {@code --threads} intra-op threads (default 2), 1 inter-op thread, sequential execution, all graph

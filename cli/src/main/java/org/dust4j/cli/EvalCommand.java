@@ -3,19 +3,25 @@ package org.dust4j.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.dust4j.model.PolicyModel;
 import org.dust4j.model.SamplerOptions;
+import org.dust4j.sim.Env;
 import org.dust4j.sim.Evaluator;
+import org.dust4j.sim.Policy;
+import org.dust4j.sim.Seeds;
 import org.dust4j.sim.Task;
 import org.dust4j.sim.train.ClosedLoop;
+import org.dust4j.sim.train.ModelPolicy;
 import org.dust4j.sim.train.SimSpec;
 import org.dust4j.tensor.Device;
 import picocli.CommandLine;
@@ -61,12 +67,25 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "FILE.json", description = "Also write the result as JSON (atomically).")
     Path out;
 
+    @Option(names = "--video", paramLabel = "DIR", description = "Also write an animated GIF of the first --video-episodes episodes of each task into DIR.")
+    Path video;
+
+    @Option(names = "--video-episodes", defaultValue = "1", paramLabel = "N", description = "Episodes per task filmed with --video (default ${DEFAULT-VALUE}).")
+    int videoEpisodes;
+
     @CommandLine.Mixin
     DeviceOption device;
 
     /** Loads a model directory for evaluation onto {@code device}, with its simulator settings checked against its config. */
     static PolicyModel loadModel(Path dir, Device device) throws IOException {
         if (!Files.isDirectory(dir)) throw new IllegalArgumentException("--model " + dir + " is not a directory");
+        if (!Files.isRegularFile(dir.resolve("config.json"))) {
+            if (Files.isRegularFile(dir.resolve("model").resolve("config.json"))) {
+                throw new IllegalArgumentException("--model " + dir + " is a training run; its model is " + dir.resolve("model") + " (use --model "
+                        + dir.resolve("model") + ")");
+            }
+            throw new IllegalArgumentException("--model " + dir + " has no config.json: not a model directory");
+        }
         PolicyModel m = PolicyModel.load(dir, 0L, device);
         SimSpec.read(dir).checkAgainst(m.config(), "--model " + dir);
         return m;
@@ -77,6 +96,10 @@ public final class EvalCommand implements Callable<Integer> {
         List<Task> ts = Task.parseList(tasks);
         SamplerOptions opts = new SamplerOptions(actionSteps, q, SamplerOptions.Variant.parse(variant));
         if (threads < 1) throw new IllegalArgumentException("--threads must be >= 1, got " + threads);
+        if (video != null && (videoEpisodes < 1 || videoEpisodes > episodes)) {
+            throw new IllegalArgumentException("--video-episodes must be 1.." + episodes + " (the episodes per task), got " + videoEpisodes);
+        }
+        if (video != null) Filmstrip.requireFolder(video, "eval --video");
         if (out != null) ModelCommands.checkOut(out, null, model);     // never over a file of the model directory
         PolicyModel m = loadModel(model, device.resolve());
         SimSpec sim = SimSpec.read(model);
@@ -93,7 +116,47 @@ public final class EvalCommand implements Callable<Integer> {
         stdout.print(r.table());
         stdout.flush();
         if (out != null) writeJson(out, r, opts, nA);
+        if (video != null) {
+            Files.createDirectories(video);
+            writeVideos(m, sim, opts, ts, err);
+        }
         return 0;
+    }
+
+    /**
+     * Replays the first episodes of each task (the same seeds, so the same episodes as evaluated) and writes each
+     * as DIR/TASK-epN.gif: every step's top and wrist views, labelled with the task and step.
+     */
+    private void writeVideos(PolicyModel m, SimSpec sim, SamplerOptions opts, List<Task> ts, PrintWriter err) throws IOException {
+        var enc = sim.newEncoder();
+        var renderer = sim.renderer();
+        for (Task t : ts) {
+            for (int i = 0; i < videoEpisodes; i++) {
+                long s = Seeds.episode(seed, Seeds.EVAL, t, i);
+                Env env = new Env(t, s, renderer);
+                Policy p = new ModelPolicy(m, opts, enc, sim, seed);
+                p.reset(t, s);
+                List<BufferedImage> frames = new ArrayList<>();
+                frames.add(videoFrame(t, env));
+                while (!env.done()) {
+                    float[][] chunk = p.actChunk(env.observe());
+                    for (int j = 0; j < Math.min(execute, chunk.length) && !env.done(); j++) {
+                        env.step(chunk[j]);
+                        frames.add(videoFrame(t, env));
+                    }
+                }
+                Path gif = video.resolve(t.name() + "-ep" + i + ".gif");
+                Filmstrip.writeGif(frames, 10, gif);
+                err.printf(Locale.ROOT, "video %s: %d frames, %s%n", gif, frames.size(), env.success() ? "solved" : "not solved");
+                err.flush();
+            }
+        }
+    }
+
+    private static BufferedImage videoFrame(Task t, Env env) {
+        var f = env.observe().frame();
+        String caption = "step " + env.steps() + (env.success() ? " solved" : "");
+        return Filmstrip.titled(Filmstrip.panel(f, 3, caption), t.name());
     }
 
     static void writeJson(Path file, Evaluator.Result r, SamplerOptions o, int nA) throws IOException {

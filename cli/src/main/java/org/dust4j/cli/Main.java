@@ -18,6 +18,7 @@ import picocli.CommandLine.Option;
                 ModelCommands.Init.class, ModelCommands.Forward.class, ModelCommands.Loss.class, ModelCommands.Sample.class,
                 EmbedCommand.class, ActCommand.class,
                 SimCommands.Datagen.class, SimCommands.SimEval.class, SimCommands.SimRender.class,
+                ServeCommand.class, ExampleInputsCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
 
@@ -31,6 +32,10 @@ public final class Main implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
+        if (!org.dust4j.tensor.VectorSupport.available()) {
+            System.err.println("dust4j: error: " + org.dust4j.tensor.VectorSupport.message());
+            System.exit(2);
+        }
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
     }
 
@@ -47,13 +52,7 @@ public final class Main implements Callable<Integer> {
             CliBounds.check(pr);
             return new CommandLine.RunLast().execute(pr);
         });
-        cl.setParameterExceptionHandler((ex, params) -> {
-            CommandLine cmd = ex.getCommandLine();
-            cmd.getErr().println("dust4j: error: " + oneLine(ex.getMessage()) + " (see '" + cmd.getCommandSpec().qualifiedName() + " --help')");
-            if (showTrace) ex.printStackTrace(cmd.getErr());
-            cmd.getErr().flush();
-            return cmd.getCommandSpec().exitCodeOnInvalidInput();
-        });
+        cl.setParameterExceptionHandler(new UsageErrors(showTrace));
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             String msg = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
             cmd.getErr().println("dust4j: error: " + oneLine(msg));

@@ -3,20 +3,17 @@ package org.dust4j.cli;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import javax.imageio.ImageIO;
 import org.dust4j.sim.DatasetWriter;
 import org.dust4j.sim.Episode;
 import org.dust4j.sim.Evaluator;
 import org.dust4j.sim.ExpertPolicy;
-import org.dust4j.sim.Frame;
 import org.dust4j.sim.Policy;
 import org.dust4j.sim.RandomPolicy;
 import org.dust4j.sim.Renderer;
@@ -228,30 +225,19 @@ public final class SimCommands {
             require(frames >= 1 && frames <= 64, "--frames must be in [1, 64], got " + frames);
             require(scale >= 1 && scale <= 16, "--scale must be in [1, 16], got " + scale);
             Task t = Task.byName(task);
+            Filmstrip.requireFolder(out, "sim-render");
             Renderer r = new Renderer(64, 32);
             Episode ep = Episode.record(t, Seeds.episode(seed, Seeds.TRAIN, t, 0), ScriptedExpert.Noise.DEFAULT, r);
-            int cell = 64 * scale;
-            BufferedImage img = new BufferedImage(frames * cell, cell + cell / 2, BufferedImage.TYPE_INT_RGB);
+            List<BufferedImage> panels = new ArrayList<>();
             for (int k = 0; k < frames; k++) {
                 int fi = frames == 1 ? ep.length() : (int) ((long) k * ep.length() / (frames - 1));
-                Frame f = ep.frames().get(fi);
-                blit(img, f.top(), 64, scale, k * cell, 0);
-                blit(img, f.wrist(), 32, scale, k * cell, cell);
+                panels.add(Filmstrip.panel(ep.frames().get(fi), scale, "step " + fi));
             }
-            org.dust4j.weights.AtomicFiles.writeVia(out, tmp -> {
-                if (!ImageIO.write(img, "png", tmp.toFile())) throw new java.io.IOException(out + ": no PNG writer available");
-            });
+            Filmstrip.writePng(Filmstrip.strip(panels, t.name() + ": \"" + t.instruction() + "\" (expert, " + ep.length() + " steps, "
+                    + (ep.success() ? "solved" : "not solved") + "; top view above, wrist view below)"), out);
             spec.commandLine().getOut().printf(Locale.ROOT, "%s: \"%s\", %d steps, %s; wrote %s%n", t.name(), t.instruction(), ep.length(),
                     ep.success() ? "solved" : "not solved", out);
             return 0;
-        }
-
-        private static void blit(BufferedImage img, byte[] rgb, int n, int scale, int x0, int y0) {
-            for (int y = 0; y < n * scale; y++)
-                for (int x = 0; x < n * scale; x++) {
-                    int p = ((y / scale) * n + x / scale) * 3;
-                    img.setRGB(x0 + x, y0 + y, ((rgb[p] & 255) << 16) | ((rgb[p + 1] & 255) << 8) | (rgb[p + 2] & 255));
-                }
         }
     }
 }

@@ -101,8 +101,16 @@ public final class TrainCommand implements Callable<Integer> {
             if (p != null) p.close();
         }
         writeLossPng(out.resolve("metrics.jsonl"), out.resolve("loss.png"), null);
-        stdout.printf(Locale.ROOT, "trained %s (%d parameters) for %d steps%s in %.1f s (%.2f steps/s), final loss %.4f%n", cfg.type(), sum.parameters(),
-                sum.steps(), sum.resumedFrom() > 0 ? " (resumed at " + sum.resumedFrom() + ")" : "", sum.seconds(), sum.steps() / sum.seconds(), sum.finalLoss());
+        if (sum.steps() == sum.resumedFrom()) {
+            // a resumed run that had already finished trains nothing: report its last logged loss, not NaN
+            double[][] mt = TrainRun.readMetrics(out.resolve("metrics.jsonl"));
+            String last = mt[1].length == 0 ? "no metrics" : String.format(Locale.ROOT, "final loss %.4f", mt[1][mt[1].length - 1]);
+            stdout.printf(Locale.ROOT, "%s had already finished all %d steps (%s); nothing was trained. To train longer, start a new run "
+                    + "with more --steps.%n", out, sum.steps(), last);
+        } else {
+            stdout.printf(Locale.ROOT, "trained %s (%d parameters) for %d steps%s in %.1f s (%.2f steps/s), final loss %.4f%n", cfg.type(), sum.parameters(),
+                    sum.steps(), sum.resumedFrom() > 0 ? " (resumed at " + sum.resumedFrom() + ")" : "", sum.seconds(), sum.steps() / sum.seconds(), sum.finalLoss());
+        }
         stdout.printf(Locale.ROOT, "model: %s   metrics: %s   loss curve: %s%n", sum.modelDir(), out.resolve("metrics.jsonl"), out.resolve("loss.png"));
         return 0;
     }
@@ -153,21 +161,47 @@ public final class TrainCommand implements Callable<Integer> {
             if (!Files.exists(metrics)) return;
             double[][] m = TrainRun.readMetrics(metrics);
             if (m[0].length == 0) return;
-            System.setProperty("java.awt.headless", "true");
-            XYChart c = new XYChartBuilder().width(800).height(500).title(title == null ? "training loss" : title).xAxisTitle("step").yAxisTitle("loss").build();
-            c.getStyler().setYAxisLogarithmic(true);
-            c.getStyler().setMarkerSize(0);
-            String[] names = {"loss", "loss_action", "loss_wm / align"};
-            for (int k = 1; k <= 3; k++) {
-                double[] y = smooth(m[k], 10);
-                boolean positive = true;
-                for (double v : y) positive &= v > 0;
-                if (positive) c.addSeries(names[k - 1], m[0], y).setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
-            }
+            XYChart c = lossChart(m, title);
             AblateCommand.savePng(c, png);
         } catch (IOException | RuntimeException e) {
             System.err.println("dust4j: warning: could not write " + png + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * The loss chart of metrics columns (step, loss, loss_action, loss_wm): log y axis with intermediate tick labels
+     * (a loss within one decade would otherwise show no numbers at all), integer steps spaced so labels do not overlap.
+     */
+    static XYChart lossChart(double[][] m, String title) {
+        System.setProperty("java.awt.headless", "true");
+        XYChart c = new XYChartBuilder().width(800).height(500).title(title == null ? "training loss" : title).xAxisTitle("step").yAxisTitle("loss").build();
+        c.getStyler().setYAxisLogarithmic(true);
+        c.getStyler().setYAxisLogarithmicDecadeOnly(false);
+        double lo = Double.POSITIVE_INFINITY;
+        for (int k = 1; k <= 3; k++) for (double v : m[k]) if (v > 0) lo = Math.min(lo, v);
+        c.getStyler().setYAxisDecimalPattern(lo >= 1e-3 ? "0.####" : "0.##E0");
+        c.getStyler().setXAxisTickMarkSpacingHint(110);
+        c.getStyler().setXAxisMin(0.0);
+        c.getStyler().setYAxisTickMarkSpacingHint(40);
+        c.getStyler().setMarkerSize(0);
+        String[] names = {"loss", "loss_action", "loss_wm / align"};
+        for (int k = 1; k <= 3; k++) {
+            double[] y = smooth(m[k], 10);
+            boolean positive = true;
+            for (double v : y) positive &= v > 0;
+            if (positive) c.addSeries(names[k - 1], m[0], y).setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
+        }
+        // XChart puts one tick on every n-th value of an equally spaced x axis (steps 1, 2, 3, ...), which gave labels
+        // like 1 30 59 88 ... touching each other; an invisible point at x = 0.5 breaks the equal spacing, so the
+        // axis gets round ticks spaced by the spacing hint
+        if (!c.getSeriesMap().isEmpty() && m[0].length > 1) {
+            double y0 = c.getSeriesMap().values().iterator().next().getYMin();
+            XYSeries pad = c.addSeries(" ", new double[] {0.5}, new double[] {y0});
+            pad.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+            pad.setMarkerColor(new java.awt.Color(0, 0, 0, 0));
+            pad.setShowInLegend(false);
+        }
+        return c;
     }
 
     /** Trailing moving average over {@code w} points. */

@@ -106,8 +106,8 @@ class SimCommandsTest {
         Result r = run("sim-render", "--task", "open_drawer", "--frames", "4", "--scale", "1", "--out", png.toString());
         assertEquals(0, r.code(), r.err());
         var img = ImageIO.read(png.toFile());
-        assertEquals(4 * 64, img.getWidth());
-        assertEquals(96, img.getHeight());
+        assertEquals(4 * 64 + 3 * 2, img.getWidth());                 // 4 panels, 2 px apart
+        assertEquals(Filmstrip.HEADER + 96, img.getHeight());          // a label line above top + wrist views
         r = run("sim-render", "--task", "nope", "--out", png.toString());
         assertEquals(1, r.code());
         assertTrue(r.err().startsWith("dust4j: error: unknown task 'nope'"), r.err());

@@ -13,27 +13,60 @@ import org.dust4j.weights.SafetensorsException;
  * Works for both model types (DUST runs the asynchronous joint sampler, GR00T-N1.5 its Euler loop). Thread-safe:
  * the model is in eval mode and never mutated, sampling records no tape, and every call allocates its own
  * state, so concurrent callers share one loaded model.
+ *
+ * <p>Units: states and actions are the model's normalised values (GR00T normalises to about [-1, 1]); the
+ * {@code dust4j-serve} module's {@code RobotUnits} converts to and from robot units with a checkpoint's
+ * metadata. The JVM needs {@code --add-modules jdk.incubator.vector}; without it {@link #load} says so.
+ *
+ * <pre>{@code
+ * DustPolicy policy = DustPolicy.load(Path.of("models/demo-dust"));
+ * float[][] vl = new float[16][policy.model().config().vlDim()];      // backbone features [S][Dvl]
+ * DustPolicy.ActionChunk a = policy.sample(new DustPolicy.Observation(vl, new float[4], 0, 42L));
+ * float[][] actions = a.actions();                                  // [Ta][Da]
+ * }</pre>
  */
 public final class DustPolicy {
     /**
-     * One observation: backbone features {@code vl} [S][Dvl], the robot state (at most max_state_dim values,
-     * zero-padded as GR00T does), the embodiment id and the seed of the initial noise.
+     * One observation.
+     *
+     * @param vl           backbone features [S][Dvl] (S at least 1, each row exactly Dvl values)
+     * @param state        the normalised robot state, at most max_state_dim values (zero-padded as GR00T does)
+     * @param embodimentId the projector index, 0 .. max_num_embodiments-1
+     * @param noiseSeed    seed of the initial noise: the same observation and seed give the same chunk
      */
     public record Observation(float[][] vl, float[] state, int embodimentId, long noiseSeed) {}
 
-    /** The sampled action chunk [Ta][Da] and, for DUST, the predicted future-observation embedding [To][Dv] (else null). */
+    /**
+     * One sampled chunk.
+     *
+     * @param actions normalised actions [Ta][Da]
+     * @param vision  for DUST the predicted future-observation embedding [To][Dv]; null for GR00T-N1.5
+     */
     public record ActionChunk(float[][] actions, float[][] vision) {}
 
     private final PolicyModel model;
     private final SamplerOptions options;
 
+    /**
+     * Wraps a loaded or trained model (switched to eval mode).
+     *
+     * @param model   the model
+     * @param options sampler options, or null for {@link SamplerOptions#defaults()}
+     */
     public DustPolicy(PolicyModel model, SamplerOptions options) {
         this.model = model;
         this.options = options == null ? SamplerOptions.defaults() : options;
         model.eval();
     }
 
-    /** Loads a model directory (config.json + model.safetensors or shards) with the default sampler options. */
+    /**
+     * Loads a model directory (config.json + model.safetensors or shards) with the default sampler options.
+     *
+     * @param dir the model directory
+     * @return the policy
+     * @throws SafetensorsException when the weights are missing, misshapen or do not match the config
+     * @throws IllegalStateException when the JVM lacks {@code --add-modules jdk.incubator.vector}
+     */
     public static DustPolicy load(Path dir) throws SafetensorsException {
         return load(dir, Device.CPU);
     }
@@ -43,6 +76,7 @@ public final class DustPolicy {
      * call uploads the observation and downloads the chunk.
      */
     public static DustPolicy load(Path dir, Device device) throws SafetensorsException {
+        org.dust4j.tensor.VectorSupport.require();
         return new DustPolicy(PolicyModel.load(dir, 0L, device), SamplerOptions.defaults());
     }
 
@@ -51,11 +85,19 @@ public final class DustPolicy {
         return new DustPolicy(model, o);
     }
 
+    /** The model (config, parameters, the raw forward/loss/sample operations). */
     public PolicyModel model() { return model; }
 
+    /** The sampler options in use. */
     public SamplerOptions options() { return options; }
 
-    /** Samples one action chunk. */
+    /**
+     * Samples one action chunk.
+     *
+     * @param obs the observation
+     * @return the chunk
+     * @throws IllegalArgumentException when a vl row or the state does not fit the model (one line naming it)
+     */
     public ActionChunk sample(Observation obs) {
         ModelConfig c = model.config();
         int s = obs.vl().length, dvl = c.vlDim();

@@ -157,7 +157,7 @@ public final class Gr00tModel extends PolicyModel {
         return new Losses(lossA, lossA, Var.constant(Tensor.zeros().to(device())));
     }
 
-    /** A = noise; for k < N: t = bucket(k/N); A += v(A, t)/N. */
+    /** A = noise; for k &lt; N: t = bucket(k/N); A += v(A, t)/N. */
     @Override
     protected Map<String, Tensor> sampleChecked(Map<String, Tensor> in, SamplerOptions o) {
         int n = o.actionSteps() > 0 ? o.actionSteps() : cfg.inferenceSteps();

@@ -147,7 +147,11 @@ public abstract sealed class PolicyModel extends Module permits DustModel, Gr00t
         }
     }
 
-    private static PolicyModel create(ModelConfig config, ParamInit init) {
+    /**
+     * A model of the config's type with parameters from {@code init}; {@link ParamInit#placeholders} gives a model
+     * without memory for weights (for its input specs, or to load weights into).
+     */
+    public static PolicyModel create(ModelConfig config, ParamInit init) {
         return switch (config) {
             case DustConfig d -> new DustModel(d, init);
             case Gr00tConfig g -> new Gr00tModel(g, init);

@@ -1,9 +1,11 @@
 package org.dust4j.model;
 
 /**
- * Options of the asynchronous joint sampler (contract section 5): {@code actionSteps} N_A (0 = the config's
- * num_inference_timesteps), {@code q} vision steps per action step (N_O = q·N_A; q = 1 is synchronous) and
- * where in each block of q steps the action is updated. GR00T-N1.5 ignores q and the variant.
+ * Options of the asynchronous joint sampler (contract section 5). GR00T-N1.5 ignores q and the variant.
+ *
+ * @param actionSteps N_A, the action denoising steps (0 = the config's num_inference_timesteps)
+ * @param q           vision steps per action step, N_O = q·N_A (1 = synchronous)
+ * @param variant     where in each block of q steps the action is updated (null = {@link Variant#START})
  */
 public record SamplerOptions(int actionSteps, int q, Variant variant) {
     /** "start": update A when j mod q == 0; "end": when j mod q == q-1, feeding tA = bucket(floor(j/q)/N_A). */
@@ -23,6 +25,7 @@ public record SamplerOptions(int actionSteps, int q, Variant variant) {
     /** The most model evaluations one sample call may take: N_A and N_O = q·N_A are bounded by it. */
     public static final int MAX_STEPS = 100_000;
 
+    /** Validates: actionSteps in [0, MAX_STEPS], q at least 1 with q·N_A bounded. */
     public SamplerOptions {
         if (actionSteps < 0 || actionSteps > MAX_STEPS) {
             throw new IllegalArgumentException("sampler: action steps must be in [0, " + MAX_STEPS + "] (0 = config default), got " + actionSteps);

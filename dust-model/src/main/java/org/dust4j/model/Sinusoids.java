@@ -12,7 +12,7 @@ public final class Sinusoids {
     private Sinusoids() {}
 
     /**
-     * tsin256: t is the integer bucket; f_i = exp(-ln(10000)·i/127), i < 128; output [cos(t·f), sin(t·f)]
+     * tsin256: t is the integer bucket; f_i = exp(-ln(10000)·i/127), i &lt; 128; output [cos(t·f), sin(t·f)]
      * (cos first) -> [B, 256].
      */
     public static Tensor timestep256(float[] t) {

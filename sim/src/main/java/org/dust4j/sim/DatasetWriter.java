@@ -65,7 +65,7 @@ public final class DatasetWriter implements AutoCloseable {
         if (Files.exists(this.out)) throw new DatasetException("output " + out + " already exists (remove it or choose another path)");
         Path parent = this.out.getParent();
         Files.createDirectories(parent);
-        this.tmp = Files.createTempDirectory(parent, "." + this.out.getFileName() + ".tmp-");
+        this.tmp = org.dust4j.weights.TempFiles.createDirectory(parent, "." + this.out.getFileName() + ".tmp-");
         this.actionFree = actionFree;
         this.topSize = topSize;
         this.wristSize = wristSize;

@@ -36,7 +36,7 @@ public interface Backend {
         return copy(x);
     }
 
-    /** Converted copy: BF16/F16 <-> F32 with round to nearest even, integer <-> float. */
+    /** Converted copy: BF16/F16 {@literal <->} F32 with round to nearest even, integer {@literal <->} float. */
     Tensor convert(Tensor x, DType target);
 
     void fill(Tensor dst, float value);

@@ -1,6 +1,6 @@
 package org.dust4j.tensor;
 
-/** Scalar BF16/F16 <-> F32 conversions, round to nearest even, NaN preserved. */
+/** Scalar BF16/F16 {@literal <->} F32 conversions, round to nearest even, NaN preserved. */
 public final class Half {
     private Half() {}
 

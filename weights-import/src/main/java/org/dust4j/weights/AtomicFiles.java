@@ -92,7 +92,7 @@ public final class AtomicFiles {
         String name = abs.getFileName().toString();
         createDirectories(dir);
         faultPoint("create:" + name);
-        Path tmp = Files.createTempFile(dir, "." + name + ".", ".tmp");
+        Path tmp = TempFiles.createFile(dir, "." + name + ".", ".tmp");   // default permissions (umask), not 0600
         try {
             faultPoint("write:" + name);
             body.write(tmp);

@@ -42,7 +42,7 @@ public final class FrameResizer {
         return new FrameResizer(size, 0);
     }
 
-    /** The same resizer with a center crop of the given scale (0 < scale <= 1) before resizing. */
+    /** The same resizer with a center crop of the given scale (0 &lt; scale &lt;= 1) before resizing. */
     public FrameResizer withCenterCrop(double scale) {
         if (!(scale > 0 && scale <= 1)) throw new IllegalArgumentException("crop scale must be in (0, 1], got " + scale);
         return new FrameResizer(size, scale);
