@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
         description = "DUST world-model-augmented VLA policies in pure Java.",
         subcommands = {DemoCommand.class, Main.Info.class, TrainCommand.class, EvalCommand.class, AblateCommand.class, InspectCommand.class,
                 ModelCommands.Init.class, ModelCommands.Forward.class, ModelCommands.Loss.class, ModelCommands.Sample.class,
-                SimCommands.Datagen.class, SimCommands.SimEval.class, SimCommands.SimRender.class,
+                SimCommands.Datagen.class, SimCommands.SimEval.class, SimCommands.SimRender.class, V2Commands.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
 
