@@ -43,6 +43,8 @@ public final class OracleEncoder extends TokenGridEncoder {
         add(cols, cls, Renderer.TABLE, 1, TABLE);
         add(cols, cls, Renderer.TABLE, 0.6, SHADOW);
         add(cols, cls, Renderer.FLOOR, 1, 12);
+        // the raised gripper's shadow darkens whatever lies under it to 0.6
+        for (double[] c : new double[][] {Renderer.FLOOR, Renderer.CABINET, Renderer.DRAWER_IN, Renderer.DRAWER_WALL}) add(cols, cls, c, 0.6, SHADOW);
         palette = cols.toArray(new double[0][]);
         classOf = cls.stream().mapToInt(Integer::intValue).toArray();
     }
