@@ -66,6 +66,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "No progress output.")
     boolean quiet;
 
+    @Option(names = "--vision-encoder", defaultValue = "random", paramLabel = "random|oracle|learned[:FILE]",
+            description = "Image encoder: the v1 frozen random stand-in, or the v2 oracle / learned encoder (default ${DEFAULT-VALUE}).")
+    String visionEncoder;
+
     /** The config and simulator settings of a --variant / --config choice. */
     static ModelConfig resolveConfig(String variant, Path config) {
         if (variant != null && config != null) throw new IllegalArgumentException("give either --variant or --config, not both");
@@ -84,7 +88,7 @@ public final class TrainCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintWriter err = spec.commandLine().getErr(), stdout = spec.commandLine().getOut();
         ModelConfig cfg = resolveConfig(variant, config);
-        SimSpec sim = simSpec(cfg);
+        SimSpec sim = simSpec(cfg).withVisionEncoder(visionEncoder);
         TrainRun.Settings s = new TrainRun.Settings(steps, batch, lr, seed, checkpointEvery);
         Progress p = quiet ? null : new Progress(err, steps, out.resolve("metrics.jsonl"), out.resolve("loss.png"));
         TrainRun.Summary sum;

@@ -36,7 +36,7 @@ import picocli.CommandLine.Option;
 @Command(name = "v2", mixinStandardHelpOptions = true,
         description = "Benchmark v2: proprioceptive-state tasks that need vision or foresight, the learned/oracle image encoders, "
                 + "expert ceiling and no-op/random floor.",
-        subcommands = {V2Commands.EncoderTrain.class, V2Commands.EncoderProbeCmd.class, V2Commands.Baselines.class})
+        subcommands = {V2Commands.EncoderTrain.class, V2Commands.EncoderProbeCmd.class, V2Commands.Baselines.class, V2Commands.Diagnose.class})
 public final class V2Commands implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -200,6 +200,101 @@ public final class V2Commands implements Callable<Integer> {
                 }
                 o.println();
                 o.flush();
+            }
+            return 0;
+        }
+    }
+
+    /** {@code dust4j v2 diagnose}: the issue-9 diagnostics on a trained model. */
+    @Command(name = "diagnose", mixinStandardHelpOptions = true,
+            description = "Diagnostics on a trained model and a held-out dataset: (a) vision reliance: action loss at tau_A in {0.25, 0.5, 0.75} "
+                    + "with the true future at tau_O in {0, 0.5, 1}; (b) the N_O sweep (N_A = 4, start and end, plus synchronous N_A = N_O in {4, 16}): "
+                    + "success, relative action change vs q = 1, future-embedding error, latency; (c) open-loop action error with the sampled vs "
+                    + "the true future.")
+    public static final class Diagnose implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory (with sim.json).")
+        Path model;
+
+        @Option(names = "--data", required = true, paramLabel = "DIR", description = "Held-out dataset (generate it with another --seed than the training data).")
+        Path data;
+
+        @Option(names = "--what", defaultValue = "vision,openloop,sweep", paramLabel = "LIST", description = "Diagnostics to run (default ${DEFAULT-VALUE}).")
+        String what;
+
+        @Option(names = "--samples", defaultValue = "64", paramLabel = "N", description = "Held-out samples for (a), (c) and the open-loop part of (b) (default ${DEFAULT-VALUE}).")
+        int samples;
+
+        @Option(names = "--seed", defaultValue = "0", description = "Sample and noise seed (default ${DEFAULT-VALUE}).")
+        long seed;
+
+        @Option(names = "--tasks", defaultValue = "all-v2", paramLabel = "LIST", description = "Closed-loop tasks of the sweep (default ${DEFAULT-VALUE}).")
+        String tasks;
+
+        @Option(names = "--episodes-per-task", defaultValue = "10", paramLabel = "N", description = "Closed-loop episodes per task and sweep point (default ${DEFAULT-VALUE}).")
+        int episodes;
+
+        @Option(names = "--eval-seed", defaultValue = "0", description = "Closed-loop evaluation seed (default ${DEFAULT-VALUE}).")
+        long evalSeed;
+
+        @Option(names = "--n-o", defaultValue = "4,8,16,32,64", paramLabel = "LIST", description = "N_O values of the sweep, multiples of 4 (default ${DEFAULT-VALUE}).")
+        String nos;
+
+        @Option(names = "--threads", defaultValue = "2", description = "Episode threads (default ${DEFAULT-VALUE}).")
+        int threads;
+
+        @Override
+        public Integer call() throws IOException {
+            SimCommands.require(samples >= 1 && samples <= 4096, "--samples must be in [1, 4096], got " + samples);
+            SimCommands.require(episodes >= 1 && episodes <= 100_000, "--episodes-per-task must be in [1, 100000], got " + episodes);
+            SimCommands.require(threads >= 1 && threads <= 256, "--threads must be in [1, 256], got " + threads);
+            java.util.Set<String> ws = new java.util.LinkedHashSet<>();
+            for (String w : what.split(",")) {
+                String x = w.trim();
+                SimCommands.require(x.equals("vision") || x.equals("openloop") || x.equals("sweep"), "--what: unknown diagnostic '" + x + "' (known: vision, openloop, sweep)");
+                ws.add(x);
+            }
+            int[] no;
+            try {
+                no = java.util.Arrays.stream(nos.split(",")).map(String::trim).mapToInt(Integer::parseInt).toArray();
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--n-o must be a comma-separated list of integers, got '" + nos + "'");
+            }
+            for (int n : no) SimCommands.require(n >= 4 && n <= 1024 && n % 4 == 0, "--n-o values must be multiples of 4 in [4, 1024], got " + n);
+            org.dust4j.model.PolicyModel m = org.dust4j.model.PolicyModel.load(model);
+            SimSpec sim = SimSpec.read(model).checkAgainst(m.config(), "--model " + model);
+            PrintWriter o = spec.commandLine().getOut();
+            try (org.dust4j.sim.DatasetReader r = org.dust4j.sim.DatasetReader.open(data)) {
+                if (ws.contains("vision")) {
+                    double[][] l = org.dust4j.sim.train.Diagnostics.visionReliance(m, sim, r, samples, seed);
+                    o.printf(Locale.ROOT, "(a) vision reliance: action loss, %d held-out samples%n%-8s", samples, "tau_A");
+                    for (double t : org.dust4j.sim.train.Diagnostics.TAU_O) o.printf(Locale.ROOT, "  tau_O=%-5.2f", t);
+                    o.println();
+                    for (int i = 0; i < l.length; i++) {
+                        o.printf(Locale.ROOT, "%-8.2f", org.dust4j.sim.train.Diagnostics.TAU_A[i]);
+                        for (double x : l[i]) o.printf(Locale.ROOT, "  %-11.5f", x);
+                        o.println();
+                    }
+                    o.flush();
+                }
+                if (ws.contains("openloop")) {
+                    double[] e = org.dust4j.sim.train.Diagnostics.openLoop(m, sim, r, samples, seed);
+                    o.printf(Locale.ROOT, "(c) open-loop action MSE vs labels: sampled future %.5f, true future %.5f%n", e[0], e[1]);
+                    o.flush();
+                }
+                if (ws.contains("sweep")) {
+                    List<Task> ts = Task.parseList(tasks);
+                    o.printf(Locale.ROOT, "(b) sweep: %d episodes per task on %d tasks, eval seed %d%n%-12s %4s %4s %-6s %-22s %10s %10s %10s%n", episodes, ts.size(), evalSeed,
+                            "mode", "N_A", "N_O", "update", "success", "rel dA", "fut MSE", "ms/sample");
+                    for (var p : org.dust4j.sim.train.Diagnostics.sweep(m, sim, r, samples, seed, no, ts, episodes, evalSeed, 8, threads)) {
+                        double[] ci = org.dust4j.sim.Wilson.interval95(p.successes(), p.episodes());
+                        o.printf(Locale.ROOT, "%-12s %4d %4d %-6s %.3f [%.3f, %.3f]  %10.4f %10.4f %10.2f%n", p.label(), p.actionSteps(), p.visionSteps(),
+                                p.variant().name().toLowerCase(Locale.ROOT), p.success(), ci[0], ci[1], p.relActionChange(), p.futureError(), p.latencyMs());
+                        o.flush();
+                    }
+                }
             }
             return 0;
         }
