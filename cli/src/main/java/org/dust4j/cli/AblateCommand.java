@@ -160,7 +160,7 @@ public final class AblateCommand implements Callable<Integer> {
         SimSpec sim = TrainCommand.simSpec(cfg);
         Path model = dir.resolve("model");
         if (!Files.isRegularFile(model.resolve("model.safetensors"))) {
-            boolean resume = Files.isRegularFile(dir.resolve("checkpoint/trainer.json"));
+            boolean resume = Files.isRegularFile(dir.resolve("run.json")) && org.dust4j.model.Trainer.checkpointIn(dir.resolve("checkpoint")).isPresent();
             if (!resume && Files.exists(dir)) TrainRunFiles.clear(dir);
             TrainRun.Settings s = new TrainRun.Settings(base.steps(), base.batchSize(), base.lr(), seed, base.checkpointEvery());
             err.printf(Locale.ROOT, "ablate train %s seed %d (%d steps)%s%n", v.id(), seed, s.steps(), resume ? ", resuming" : "");
@@ -335,17 +335,20 @@ public final class AblateCommand implements Callable<Integer> {
     }
 
     static void save(CategoryChart c, Path png) throws IOException {
-        Path abs = png.toAbsolutePath();
-        Path tmp = abs.resolveSibling(abs.getFileName() + ".tmp.png");
-        BitmapEncoder.saveBitmap(c, tmp.toString(), BitmapEncoder.BitmapFormat.PNG);
-        Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        savePng(c, png);
+    }
+
+    /** Writes a chart as PNG atomically (temp, fsync, rename, directory fsync). */
+    static void savePng(org.knowm.xchart.internal.chartpart.Chart<?, ?> c, Path png) throws IOException {
+        org.dust4j.weights.AtomicFiles.writeVia(png, tmp -> {
+            try (var os = Files.newOutputStream(tmp)) {
+                BitmapEncoder.saveBitmap(c, os, BitmapEncoder.BitmapFormat.PNG);
+            }
+        });
     }
 
     static void writeAtomically(Path file, String text) throws IOException {
-        Path abs = file.toAbsolutePath();
-        Path tmp = abs.resolveSibling(abs.getFileName() + ".tmp");
-        Files.writeString(tmp, text);
-        Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        org.dust4j.weights.AtomicFiles.writeString(file, text);
     }
 
     /** Removes an unfinished run directory (no checkpoint yet) before starting it again. */

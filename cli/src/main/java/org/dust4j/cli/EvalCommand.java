@@ -73,6 +73,7 @@ public final class EvalCommand implements Callable<Integer> {
         List<Task> ts = Task.parseList(tasks);
         SamplerOptions opts = new SamplerOptions(actionSteps, q, SamplerOptions.Variant.parse(variant));
         if (threads < 1) throw new IllegalArgumentException("--threads must be >= 1, got " + threads);
+        if (out != null) ModelCommands.checkOut(out, null, model);     // never over a file of the model directory
         PolicyModel m = loadModel(model);
         SimSpec sim = SimSpec.read(model);
         PrintWriter stdout = spec.commandLine().getOut(), err = spec.commandLine().getErr();
@@ -111,9 +112,6 @@ public final class EvalCommand implements Callable<Integer> {
         n.put("rate", r.rate());
         double[] ci = r.wilson95();
         n.putArray("wilson95").add(ci[0]).add(ci[1]);
-        Path abs = file.toAbsolutePath();
-        Path tmp = abs.resolveSibling(abs.getFileName() + ".tmp");
-        Files.writeString(tmp, json.writerWithDefaultPrettyPrinter().writeValueAsString(n) + "\n");
-        Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        org.dust4j.weights.AtomicFiles.writeString(file, json.writerWithDefaultPrettyPrinter().writeValueAsString(n) + "\n");
     }
 }

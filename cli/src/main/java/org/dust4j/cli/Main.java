@@ -14,6 +14,7 @@ import picocli.CommandLine.Option;
         description = "DUST world-model-augmented VLA policies in pure Java.",
         subcommands = {DemoCommand.class, Main.Info.class, TrainCommand.class, EvalCommand.class, AblateCommand.class, InspectCommand.class,
                 ModelCommands.Init.class, ModelCommands.Forward.class, ModelCommands.Loss.class, ModelCommands.Sample.class,
+                EmbedCommand.class, ActCommand.class,
                 SimCommands.Datagen.class, SimCommands.SimEval.class, SimCommands.SimRender.class, V2Commands.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
@@ -39,15 +40,36 @@ public final class Main implements Callable<Integer> {
         boolean trace = System.getenv("DUST4J_STACKTRACE") != null;
         for (String a : args) trace |= a.equals("--stacktrace");
         boolean showTrace = trace;
+        CliBounds.install(cl);
+        cl.setExecutionStrategy(pr -> {
+            CliBounds.check(pr);
+            return new CommandLine.RunLast().execute(pr);
+        });
+        cl.setParameterExceptionHandler((ex, params) -> {
+            CommandLine cmd = ex.getCommandLine();
+            cmd.getErr().println("dust4j: error: " + oneLine(ex.getMessage()) + " (see '" + cmd.getCommandSpec().qualifiedName() + " --help')");
+            if (showTrace) ex.printStackTrace(cmd.getErr());
+            cmd.getErr().flush();
+            return cmd.getCommandSpec().exitCodeOnInvalidInput();
+        });
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             String msg = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
-            cmd.getErr().println("dust4j: error: " + msg.lines().findFirst().orElse(msg));
+            cmd.getErr().println("dust4j: error: " + oneLine(msg));
             if (showTrace) ex.printStackTrace(cmd.getErr());
             else cmd.getErr().println("(run with --stacktrace for details)");
             cmd.getErr().flush();
             return 1;
         });
         return cl.execute(args);
+    }
+
+    /** The longest error line printed. */
+    static final int MAX_ERROR = 1000;
+
+    /** The first line of a message, cut to {@link #MAX_ERROR} characters. */
+    static String oneLine(String msg) {
+        String l = msg == null ? "" : msg.lines().findFirst().orElse(msg);
+        return l.length() <= MAX_ERROR ? l : l.substring(0, MAX_ERROR) + "... (" + (l.length() - MAX_ERROR) + " more characters)";
     }
 
     @Command(name = "info", mixinStandardHelpOptions = true, description = "Print the engine configuration: JDK, SIMD width, threads, backends.")

@@ -65,6 +65,32 @@ public final class ModelCommands {
         w.write(file);
     }
 
+    /**
+     * Refuses an output path that is the input file or a file the model directory holds (config.json, weights,
+     * index, shards): a failed or partial run must never destroy what it reads.
+     */
+    static void checkOut(Path out, Path inputs, Path model) throws IOException {
+        Path o = real(out);
+        if (inputs != null && o.equals(real(inputs))) {
+            throw new IllegalArgumentException("--out " + out + " is the --inputs file; write the outputs elsewhere");
+        }
+        if (model != null && Files.isDirectory(model) && o.getParent() != null && o.getParent().equals(real(model))) {
+            String n = o.getFileName().toString();
+            if (Files.exists(o) || n.equals("config.json") || n.equals("model.safetensors") || n.endsWith(".index.json")
+                    || n.matches("model-\\d+-of-\\d+\\.safetensors")) {
+                throw new IllegalArgumentException("--out " + out + " would overwrite a file of the model directory " + model + "; write the outputs elsewhere");
+            }
+        }
+    }
+
+    /** The real path of {@code p} (links resolved) or, for a file not yet there, its real parent plus its name. */
+    private static Path real(Path p) throws IOException {
+        Path a = p.toAbsolutePath().normalize();
+        if (Files.exists(a)) return a.toRealPath();
+        Path parent = a.getParent();
+        return parent != null && Files.exists(parent) ? parent.toRealPath().resolve(a.getFileName()) : a;
+    }
+
     static PolicyModel loadModel(Path dir) throws SafetensorsException {
         if (!Files.isDirectory(dir)) throw new IllegalArgumentException("model: " + dir + " is not a directory");
         return PolicyModel.load(dir);
@@ -81,8 +107,18 @@ public final class ModelCommands {
         @Option(names = "--out", required = true, paramLabel = "OUT", description = "Output file (safetensors, F32).")
         Path out;
 
+        @Option(names = "--allow-non-finite", description = "Accept inputs holding NaN or Infinity (default: an error naming the tensor); "
+                + "they then propagate through the model as in PyTorch.")
+        boolean allowNonFinite;
+
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
+
+        /** Checks that --out overwrites neither the inputs nor a file of the model, then loads the model. */
+        PolicyModel load() throws IOException {
+            checkOut(out, inputs, model);
+            return loadModel(model).allowNonFinite(allowNonFinite);
+        }
 
         void done(Map<String, Tensor> outputs) {
             PrintWriter err = spec.commandLine().getErr();
@@ -98,7 +134,7 @@ public final class ModelCommands {
     public static final class Forward extends Io {
         @Override
         public Integer call() throws Exception {
-            PolicyModel m = loadModel(model);
+            PolicyModel m = load();
             Map<String, Tensor> o = m.forward(readInputs(inputs, m.forwardSpec()));
             writeOutputs(out, o, Map.of("command", "forward"));
             done(o);
@@ -111,7 +147,7 @@ public final class ModelCommands {
     public static final class Loss extends Io {
         @Override
         public Integer call() throws Exception {
-            PolicyModel m = loadModel(model);
+            PolicyModel m = load();
             PolicyModel.Losses l;
             try (var g = org.dust4j.autograd.GradMode.noGrad()) {
                 l = m.loss(readInputs(inputs, m.lossSpec()));
@@ -143,7 +179,7 @@ public final class ModelCommands {
             if (actionSteps != null && actionSteps <= 0) throw new IllegalArgumentException("sample: --action-steps must be positive, got " + actionSteps);
             if (q != null && q <= 0) throw new IllegalArgumentException("sample: --q must be positive, got " + q);
             SamplerOptions.Variant v = variant == null ? SamplerOptions.Variant.START : SamplerOptions.Variant.parse(variant);
-            PolicyModel m = loadModel(model);
+            PolicyModel m = load();
             if (m instanceof Gr00tModel && (q != null || variant != null)) {
                 throw new IllegalArgumentException("sample: --q and --variant do not apply to a gr00t_n1_5 model (it samples actions only)");
             }
@@ -180,7 +216,7 @@ public final class ModelCommands {
 
         @Override
         public Integer call() throws Exception {
-            if (!Files.isRegularFile(config)) throw new IllegalArgumentException("init: no such config file " + config);
+            if (!Files.exists(config)) throw new IllegalArgumentException("init: no such config file " + config);
             ModelConfig c = ModelConfig.read(config);
             if (Files.exists(out.resolve("model.safetensors")) || Files.exists(out.resolve("config.json"))) {
                 throw new IllegalArgumentException("init: " + out + " already holds a model (config.json or model.safetensors); not overwriting");

@@ -238,13 +238,9 @@ public final class SimCommands {
                 blit(img, f.top(), 64, scale, k * cell, 0);
                 blit(img, f.wrist(), 32, scale, k * cell, cell);
             }
-            Path tmp = Files.createTempFile(out.toAbsolutePath().getParent(), ".sim-render", ".png");
-            try {
-                ImageIO.write(img, "png", tmp.toFile());
-                Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
+            org.dust4j.weights.AtomicFiles.writeVia(out, tmp -> {
+                if (!ImageIO.write(img, "png", tmp.toFile())) throw new java.io.IOException(out + ": no PNG writer available");
+            });
             spec.commandLine().getOut().printf(Locale.ROOT, "%s: \"%s\", %d steps, %s; wrote %s%n", t.name(), t.instruction(), ep.length(),
                     ep.success() ? "solved" : "not solved", out);
             return 0;

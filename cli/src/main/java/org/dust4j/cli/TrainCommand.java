@@ -27,7 +27,7 @@ import picocli.CommandLine.Option;
 /** {@code dust4j train}: trains a policy head on a simulator dataset. */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = "Train a policy head (a built-in --variant or a --config file) on a dataset from 'dust4j datagen'. Writes into --out: "
-                + "checkpoint/ (atomic, every --checkpoint-every steps; --resume continues it bit for bit), metrics.jsonl (one line per step), "
+                + "checkpoint/ (the newest 2 complete checkpoints, every --checkpoint-every steps, with checksums; --resume continues the newest bit for bit), metrics.jsonl (one line per step), "
                 + "loss.png, and model/ (the final model for 'dust4j eval').")
 public final class TrainCommand implements Callable<Integer> {
     @CommandLine.Spec
@@ -164,9 +164,7 @@ public final class TrainCommand implements Callable<Integer> {
                 for (double v : y) positive &= v > 0;
                 if (positive) c.addSeries(names[k - 1], m[0], y).setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
             }
-            Path tmp = png.resolveSibling(png.getFileName() + ".tmp.png");
-            BitmapEncoder.saveBitmap(c, tmp.toString(), BitmapEncoder.BitmapFormat.PNG);
-            Files.move(tmp, png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            AblateCommand.savePng(c, png);
         } catch (IOException | RuntimeException e) {
             System.err.println("dust4j: warning: could not write " + png + ": " + e.getMessage());
         }

@@ -39,7 +39,8 @@ class TrainEvalCommandsTest {
 
     @Test
     void trainWritesCheckpointMetricsCurveAndModel() throws Exception {
-        for (String f : new String[] {"run.json", "sim.json", "metrics.jsonl", "loss.png", "checkpoint/trainer.json", "checkpoint/optimizer.safetensors",
+        for (String f : new String[] {"run.json", "sim.json", "metrics.jsonl", "loss.png", "checkpoint/ckpt-000000002-step-3/trainer.json",
+                "checkpoint/ckpt-000000002-step-3/optimizer.safetensors", "checkpoint/ckpt-000000002-step-3/COMMIT.json",
                 "model/config.json", "model/model.safetensors", "model/sim.json"})
             assertTrue(Files.isRegularFile(runDir.resolve(f)), f);
         assertEquals(3, Files.readAllLines(runDir.resolve("metrics.jsonl")).size());

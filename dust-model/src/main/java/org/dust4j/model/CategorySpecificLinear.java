@@ -23,7 +23,7 @@ public final class CategorySpecificLinear extends Module {
         this.in = in;
         this.out = out;
         this.W = param("W", init.normal(0.02f, categories, in, out));     // N(0,1)·0.02, the same floats as scaling after
-        this.b = param("b", ParamInit.zeros(categories, out));
+        this.b = param("b", init.zerosOrPlaceholder(categories, out));
     }
 
     /** x [B, T, in], ids [B] (I64/I32) -> [B, T, out]. */

@@ -131,19 +131,27 @@ public record DustConfig(
         positive("num_attention_heads", numAttentionHeads);
         positive("attention_head_dim", attentionHeadDim);
         positive("hidden_size", hiddenSize);
-        nonNegative("num_joint_layers", numJointLayers);
-        nonNegative("num_single_layers", numSingleLayers);
+        ModelConfig.inRange("num_joint_layers", numJointLayers, 0, MAX_LAYERS);
+        ModelConfig.inRange("num_single_layers", numSingleLayers, 0, MAX_LAYERS);
         positive("action_dim", actionDim);
-        positive("action_horizon", actionHorizon);
+        ModelConfig.inRange("action_horizon", actionHorizon, 1, MAX_TOKENS);
         positive("max_state_dim", maxStateDim);
-        positive("max_num_embodiments", maxNumEmbodiments);
+        ModelConfig.inRange("max_num_embodiments", maxNumEmbodiments, 1, MAX_EMBODIMENTS);
         positive("vision_token_dim", visionTokenDim);
-        positive("num_vision_tokens", numVisionTokens);
-        positive("max_seq_len", maxSeqLen);
-        positive("num_timestep_buckets", numTimestepBuckets);
-        positive("num_inference_timesteps", numInferenceTimesteps);
+        ModelConfig.inRange("num_vision_tokens", numVisionTokens, 1, MAX_TOKENS);
+        ModelConfig.inRange("max_seq_len", maxSeqLen, 1, MAX_TOKENS);
+        ModelConfig.inRange("num_timestep_buckets", numTimestepBuckets, 1, MAX_BUCKETS);
+        ModelConfig.inRange("num_inference_timesteps", numInferenceTimesteps, 1, MAX_INFERENCE_STEPS);
+        ModelConfig.inRange("num_attention_heads x attention_head_dim", (long) numAttentionHeads * attentionHeadDim, 1, MAX_WIDTH);
+        ModelConfig.inRange("num_vision_tokens x num_attention_heads x attention_head_dim", (long) numVisionTokens * numAttentionHeads * attentionHeadDim,
+                1, MAX_POSITION_TABLE);
+        ModelConfig.finiteIn("noise_beta_alpha", noiseBetaAlpha, 0, 1e6, true, false);
+        ModelConfig.finiteIn("noise_beta_beta", noiseBetaBeta, 0, 1e6, true, false);
+        ModelConfig.finiteIn("noise_s", noiseS, 0, 1, true, false);
+        ModelConfig.finiteIn("lambda_wm", lambdaWm, 0, 1e6, false, false);
+        ModelConfig.finiteIn("dropout", dropout, 0, 1, false, true);
         if (useVlln) {
-            positive("vl_self_attention.num_layers", vlSelfAttention.numLayers());
+            ModelConfig.inRange("vl_self_attention.num_layers", vlSelfAttention.numLayers(), 1, MAX_LAYERS);
             positive("vl_self_attention.num_attention_heads", vlSelfAttention.numAttentionHeads());
             positive("vl_self_attention.attention_head_dim", vlSelfAttention.attentionHeadDim());
             long w = (long) vlSelfAttention.numAttentionHeads() * vlSelfAttention.attentionHeadDim();
@@ -173,11 +181,13 @@ public record DustConfig(
         return this;
     }
 
+    /** A width: in [1, MAX_WIDTH]. */
     static void positive(String key, int v) {
-        if (v <= 0) throw new ConfigException("config: " + key + " must be positive, got " + v);
+        ModelConfig.inRange(key, v, 1, MAX_WIDTH);
     }
 
+    /** A width that may be 0: in [0, MAX_WIDTH]. */
     static void nonNegative(String key, int v) {
-        if (v < 0) throw new ConfigException("config: " + key + " must be >= 0, got " + v);
+        ModelConfig.inRange(key, v, 0, MAX_WIDTH);
     }
 }

@@ -215,7 +215,7 @@ public final class DustModel extends PolicyModel {
         int nA = o.actionSteps() > 0 ? o.actionSteps() : cfg.numInferenceTimesteps();
         int q = o.q();
         if (nA <= 0 || q <= 0) throw new IllegalArgumentException("sample: action steps and q must be positive, got " + nA + ", " + q);
-        int nO = q * nA, buckets = cfg.numTimestepBuckets();
+        int nO = o.visionSteps(nA), buckets = cfg.numTimestepBuckets();
         Tensor ids = checkIds(in.get("embodiment_id"));
         Var vl = processVl(Var.constant(in.get("vl")));
         Var state = Var.constant(in.get("state"));

@@ -32,7 +32,7 @@ public record FlareConfig(Gr00tConfig base, Flare flare) implements ModelConfig 
         try {
             fl = JSON.treeToValue(f, Flare.class);
         } catch (JsonProcessingException e) {
-            throw new ConfigException("config: bad \"flare\" object: " + e.getOriginalMessage().lines().findFirst().orElse(""));
+            throw new ConfigException("config: bad \"flare\" object: " + ModelConfig.firstLine(e.getOriginalMessage()));
         }
         return new FlareConfig(base, fl).validate();
     }
@@ -74,7 +74,7 @@ public record FlareConfig(Gr00tConfig base, Flare flare) implements ModelConfig 
         }
         DustConfig.positive("flare.target_token_dim", flare.targetTokenDim());
         DustConfig.positive("flare.num_target_tokens", flare.numTargetTokens());
-        if (!(flare.lambdaAlign() >= 0)) throw new ConfigException("config: flare.lambda_align must be >= 0, got " + flare.lambdaAlign());
+        ModelConfig.finiteIn("flare.lambda_align", flare.lambdaAlign(), 0, 1e6, false, false);
         if (base.head().numTargetVisionTokens() != flare.numTargetTokens().intValue()) {
             throw new ConfigException("config: action_head_cfg.num_target_vision_tokens " + base.head().numTargetVisionTokens()
                     + " must equal flare.num_target_tokens " + flare.numTargetTokens() + " (one future token per target token)");

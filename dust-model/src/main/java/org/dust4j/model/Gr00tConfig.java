@@ -157,19 +157,27 @@ public record Gr00tConfig(
         DiffusionModelCfg d = h.diffusionModelCfg();
         VlSelfAttentionCfg v = h.vlSelfAttentionCfg();
         DustConfig.positive("action_head_cfg.action_dim", h.actionDim());
-        DustConfig.positive("action_head_cfg.action_horizon", h.actionHorizon());
+        ModelConfig.inRange("action_head_cfg.action_horizon", h.actionHorizon(), 1, MAX_TOKENS);
         DustConfig.positive("action_head_cfg.backbone_embedding_dim", h.backboneEmbeddingDim());
         DustConfig.positive("action_head_cfg.hidden_size", h.hiddenSize());
         DustConfig.positive("action_head_cfg.input_embedding_dim", h.inputEmbeddingDim());
         DustConfig.positive("action_head_cfg.max_state_dim", h.maxStateDim());
-        DustConfig.positive("action_head_cfg.max_num_embodiments", h.maxNumEmbodiments());
-        DustConfig.positive("action_head_cfg.max_seq_len", h.maxSeqLen());
-        DustConfig.positive("action_head_cfg.num_timestep_buckets", h.numTimestepBuckets());
-        DustConfig.positive("action_head_cfg.num_inference_timesteps", h.numInferenceTimesteps());
-        DustConfig.nonNegative("action_head_cfg.num_target_vision_tokens", h.numTargetVisionTokens());
+        ModelConfig.inRange("action_head_cfg.max_num_embodiments", h.maxNumEmbodiments(), 1, MAX_EMBODIMENTS);
+        ModelConfig.inRange("action_head_cfg.max_seq_len", h.maxSeqLen(), 1, MAX_TOKENS);
+        ModelConfig.inRange("action_head_cfg.num_timestep_buckets", h.numTimestepBuckets(), 1, MAX_BUCKETS);
+        ModelConfig.inRange("action_head_cfg.num_inference_timesteps", h.numInferenceTimesteps(), 1, MAX_INFERENCE_STEPS);
+        ModelConfig.inRange("action_head_cfg.num_target_vision_tokens", h.numTargetVisionTokens(), 0, MAX_TOKENS);
         DustConfig.positive("diffusion_model_cfg.attention_head_dim", d.attentionHeadDim());
         DustConfig.positive("diffusion_model_cfg.num_attention_heads", d.numAttentionHeads());
-        DustConfig.nonNegative("diffusion_model_cfg.num_layers", d.numLayers());
+        ModelConfig.inRange("diffusion_model_cfg.num_layers", d.numLayers(), 0, MAX_LAYERS);
+        DustConfig.positive("action_head_cfg.max_action_dim", h.maxActionDim());
+        DustConfig.positive("diffusion_model_cfg.cross_attention_dim", d.crossAttentionDim());
+        ModelConfig.inRange("diffusion_model_cfg num_attention_heads x attention_head_dim", (long) d.numAttentionHeads() * d.attentionHeadDim(), 1, MAX_WIDTH);
+        ModelConfig.finiteIn("diffusion_model_cfg.dropout", d.dropout(), 0, 1, false, true);
+        ModelConfig.finiteIn("vl_self_attention_cfg.dropout", v.dropout(), 0, 1, false, true);
+        ModelConfig.finiteIn("action_head_cfg.noise_beta_alpha", h.noiseBetaAlpha(), 0, 1e6, true, false);
+        ModelConfig.finiteIn("action_head_cfg.noise_beta_beta", h.noiseBetaBeta(), 0, 1e6, true, false);
+        ModelConfig.finiteIn("action_head_cfg.noise_s", h.noiseS(), 0, 1, true, false);
         DustConfig.positive("diffusion_model_cfg.output_dim", d.outputDim());
         if (d.positionalEmbeddings() != null) {
             throw new ConfigException("config: diffusion_model_cfg.positional_embeddings \"" + d.positionalEmbeddings()
@@ -195,7 +203,7 @@ public record Gr00tConfig(
                     + " must equal action_head_cfg.backbone_embedding_dim " + h.backboneEmbeddingDim());
         }
         if (h.useVlln()) {
-            DustConfig.positive("vl_self_attention_cfg.num_layers", v.numLayers());
+            ModelConfig.inRange("vl_self_attention_cfg.num_layers", v.numLayers(), 1, MAX_LAYERS);
             DustConfig.positive("vl_self_attention_cfg.num_attention_heads", v.numAttentionHeads());
             DustConfig.positive("vl_self_attention_cfg.attention_head_dim", v.attentionHeadDim());
             long w = (long) v.numAttentionHeads() * v.attentionHeadDim();

@@ -42,6 +42,15 @@ public record InputSpec(String op, List<Entry> entries) {
      * converted to contiguous F32 (integers kept). Extra tensors are ignored.
      */
     public Map<String, Tensor> check(Map<String, Tensor> in) {
+        return check(in, false);
+    }
+
+    /**
+     * As {@link #check(Map)}; unless {@code allowNonFinite}, a floating input holding NaN or ±Infinity is an error
+     * naming the tensor and the first such element (the CLI's {@code --allow-non-finite} lets them through, and
+     * they then propagate as in PyTorch).
+     */
+    public Map<String, Tensor> check(Map<String, Tensor> in, boolean allowNonFinite) {
         Tensor vl = in.get("vl");
         Entry vlE = entries.get(0);
         if (vl == null) throw new InputException(op + ": input 'vl' is missing (expected " + dimsStr(vlE) + ")");
@@ -67,9 +76,30 @@ public record InputSpec(String op, List<Entry> entries) {
                 throw new InputException(op + ": input '" + e.name() + "' " + Shape.str(t.shape()) + " has dtype " + t.dtype()
                         + " but " + Shape.str(want) + (e.integer() ? " I64 or I32" : " F32, F16 or BF16") + " is expected");
             }
-            out.put(e.name(), e.integer() ? t : t.to(DType.F32).contiguous());
+            Tensor v = e.integer() ? t : t.to(DType.F32).contiguous();
+            if (!e.integer() && !allowNonFinite) requireFinite(e.name(), v);
+            out.put(e.name(), v);
         }
         return out;
+    }
+
+    private void requireFinite(String name, Tensor v) {
+        float[] a = v.toFloatArray();
+        int first = -1, count = 0;
+        for (int i = 0; i < a.length; i++) {
+            if (!Float.isFinite(a[i])) {
+                if (first < 0) first = i;
+                count++;
+            }
+        }
+        if (first < 0) return;
+        int[] idx = new int[v.rank()];
+        for (int k = v.rank() - 1, r = first; k >= 0; k--) {
+            idx[k] = r % v.size(k);
+            r /= v.size(k);
+        }
+        throw new InputException(op + ": input '" + name + "' " + Shape.str(v.shape()) + " holds " + a[first] + " at " + Shape.str(idx)
+                + (count > 1 ? " (" + count + " non-finite values in all)" : "") + "; inputs must be finite (--allow-non-finite lets them through)");
     }
 
     private static String dimsStr(Entry e) {

@@ -10,7 +10,13 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.type.LogicalType;
 import java.io.IOException;
+import org.dust4j.weights.AtomicFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Collectors;
@@ -21,15 +27,42 @@ import java.util.stream.Collectors;
  */
 public sealed interface ModelConfig permits DustConfig, Gr00tConfig, FlareConfig {
 
-    /** Snake-case keys, unknown keys fail (the gr00t records opt out), integers must be integers. */
+    /**
+     * Snake-case keys, unknown keys fail (the gr00t records opt out), integers must be integers, no coercion
+     * between JSON types ("12" is not an int, "true" not a bool, 1 not a string), duplicate keys and content after
+     * the document fail.
+     */
     ObjectMapper JSON = JsonMapper.builder()
             .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+            .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+            .withCoercionConfigDefaults(c -> c.setCoercion(CoercionInputShape.String, CoercionAction.Fail)
+                    .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+                    .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+                    .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail)
+                    .setCoercion(CoercionInputShape.EmptyString, CoercionAction.Fail))
+            .withCoercionConfig(LogicalType.Float, c -> c.setCoercion(CoercionInputShape.Integer, CoercionAction.TryConvert))
             .enable(SerializationFeature.INDENT_OUTPUT)
             .serializationInclusion(JsonInclude.Include.NON_NULL)
             .build();
+
+    /** The largest config.json read. */
+    long MAX_FILE_BYTES = 1L << 20;
+
+    /** Bounds of every size in a config: widths (incl. heads x head_dim), layers, embodiments, tokens, steps. */
+    int MAX_WIDTH = 1 << 16;
+    int MAX_LAYERS = 1024;
+    int MAX_EMBODIMENTS = 1 << 16;
+    int MAX_TOKENS = 1 << 16;
+    /** num_vision_tokens x inner width: the 2D position code table DUST builds when it is created. */
+    long MAX_POSITION_TABLE = 1L << 24;
+    int MAX_BUCKETS = 1 << 24;
+    int MAX_INFERENCE_STEPS = 100_000;
 
     /** "dust" or "gr00t_n1_5". */
     String type();
@@ -56,9 +89,10 @@ public sealed interface ModelConfig permits DustConfig, Gr00tConfig, FlareConfig
         Path file = Files.isDirectory(path) ? path.resolve("config.json") : path;
         String text;
         try {
-            text = Files.readString(file);
+            text = AtomicFiles.readStringCapped(file, MAX_FILE_BYTES, "config");
         } catch (IOException e) {
-            throw new ConfigException(file + ": cannot read config (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")", e);
+            throw new ConfigException(e.getMessage().startsWith(file.toString()) ? e.getMessage()
+                    : file + ": cannot read config (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")", e);
         }
         try {
             return parse(text);
@@ -73,7 +107,7 @@ public sealed interface ModelConfig permits DustConfig, Gr00tConfig, FlareConfig
         try {
             root = JSON.readTree(json);
         } catch (JsonProcessingException e) {
-            throw new ConfigException("config: not valid JSON (" + e.getOriginalMessage() + ")", e);
+            throw new ConfigException("config: not valid JSON (" + firstLine(e.getOriginalMessage()) + ")", e);
         }
         if (root == null || !root.isObject()) throw new ConfigException("config: must be a JSON object");
         JsonNode mt = root.get("model_type");
@@ -91,9 +125,32 @@ public sealed interface ModelConfig permits DustConfig, Gr00tConfig, FlareConfig
         } catch (UnrecognizedPropertyException e) {
             throw new ConfigException("config: unknown key \"" + path(e) + "\" for model_type " + mt.asText());
         } catch (JsonMappingException e) {
-            throw new ConfigException("config: bad value at \"" + path(e) + "\": " + e.getOriginalMessage().lines().findFirst().orElse(""));
+            throw new ConfigException("config: bad value at \"" + path(e) + "\": " + firstLine(e.getOriginalMessage()));
         } catch (JsonProcessingException e) {
-            throw new ConfigException("config: " + e.getOriginalMessage());
+            throw new ConfigException("config: " + firstLine(e.getOriginalMessage()));
+        }
+    }
+
+    /** The first line of a parser message, cut to 300 characters (parsers quote the offending input). */
+    static String firstLine(String m) {
+        String l = m == null ? "" : m.lines().findFirst().orElse("");
+        return l.length() > 300 ? l.substring(0, 300) + "..." : l;
+    }
+
+    /** Checks {@code lo <= v <= hi} for a config size; one line naming the key otherwise. */
+    static void inRange(String key, long v, long lo, long hi) {
+        if (v < lo || v > hi) {
+            throw new ConfigException("config: " + key + " must be " + (lo == 0 ? ">= 0" : lo == 1 ? "positive" : ">= " + lo)
+                    + " and at most " + hi + ", got " + v);
+        }
+    }
+
+    /** Checks a real config value is finite and within [lo, hi] (NaN and Infinity fail: 1e400 parses to Infinity). */
+    static void finiteIn(String key, double v, double lo, double hi, boolean loOpen, boolean hiOpen) {
+        boolean ok = Double.isFinite(v) && (loOpen ? v > lo : v >= lo) && (hiOpen ? v < hi : v <= hi);
+        if (!ok) {
+            throw new ConfigException("config: " + key + " must be a finite number in " + (loOpen ? "(" : "[") + lo + ", " + hi
+                    + (hiOpen ? ")" : "]") + ", got " + v);
         }
     }
 

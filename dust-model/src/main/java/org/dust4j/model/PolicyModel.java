@@ -17,7 +17,9 @@ import org.dust4j.tensor.Backends;
 import org.dust4j.tensor.Device;
 import org.dust4j.tensor.Ops;
 import org.dust4j.tensor.Tensor;
+import org.dust4j.weights.AtomicFiles;
 import org.dust4j.weights.SafetensorsException;
+import org.dust4j.weights.ShardedCheckpoint;
 import org.dust4j.weights.StateDict;
 import org.dust4j.weights.TensorSource;
 
@@ -53,9 +55,20 @@ public abstract sealed class PolicyModel extends Module permits DustModel, Gr00t
 
     // ------------------------------------------------------------------ operations
 
+    private boolean allowNonFinite;
+
+    /**
+     * Whether forward, loss and sample accept inputs holding NaN or ±Infinity (default false: such an input is a
+     * one-line error naming the tensor). When allowed they propagate through the model as in PyTorch.
+     */
+    public PolicyModel allowNonFinite(boolean allow) {
+        this.allowNonFinite = allow;
+        return this;
+    }
+
     /** {@code dust4j forward}: validates the inputs and returns the velocities (no tape, current train/eval mode). */
     public Map<String, Tensor> forward(Map<String, Tensor> inputs) {
-        Map<String, Tensor> in = forwardSpec().check(inputs);
+        Map<String, Tensor> in = forwardSpec().check(inputs, allowNonFinite);
         try (var g = GradMode.noGrad()) {
             Map<String, Tensor> out = new LinkedHashMap<>();
             forwardChecked(in).forEach((k, v) -> out.put(k, v.value()));
@@ -65,7 +78,11 @@ public abstract sealed class PolicyModel extends Module permits DustModel, Gr00t
 
     /** {@code dust4j loss}: validates and returns the loss graph (records a tape when grad mode is on). */
     public Losses loss(Map<String, Tensor> inputs) {
-        return lossChecked(lossSpec().check(inputs));
+        Map<String, Tensor> in = lossSpec().check(inputs, allowNonFinite);
+        if (in.get("vl").size(0) == 0) {
+            throw new InputSpec.InputException("loss: input 'vl' has batch size 0; the loss of an empty batch is undefined (forward and sample accept B = 0)");
+        }
+        return lossChecked(in);
     }
 
     /**
@@ -73,7 +90,7 @@ public abstract sealed class PolicyModel extends Module permits DustModel, Gr00t
      * VL features are computed once per call ({@link ContextCache}): every step attends to the same features.
      */
     public Map<String, Tensor> sample(Map<String, Tensor> inputs, SamplerOptions options) {
-        Map<String, Tensor> in = sampleSpec().check(inputs);
+        Map<String, Tensor> in = sampleSpec().check(inputs, allowNonFinite);
         try (var g = GradMode.noGrad(); var kv = ContextCache.open()) {
             return sampleChecked(in, options);
         }
@@ -83,7 +100,34 @@ public abstract sealed class PolicyModel extends Module permits DustModel, Gr00t
 
     /** A randomly initialised model of the config's type (torch-like defaults from a seeded {@link ParamInit}). */
     public static PolicyModel create(ModelConfig config, long seed) {
+        requireMemory(config, 1, "create");
         return create(config, new ParamInit(seed));
+    }
+
+    /**
+     * Number of parameters of a config's model, counted on a placeholder model (no values allocated; the config's
+     * bounds keep the module count small).
+     */
+    public static long parameterCount(ModelConfig config) {
+        long n = 0;
+        for (Var p : create(config, ParamInit.placeholders(0)).parameters()) n += p.value().numel();
+        return n;
+    }
+
+    /**
+     * Checks that {@code copies} F32 copies of the model's parameters (1 to hold it; training needs about 4:
+     * weights, gradients, two AdamW moments) fit into the heap still free; one line naming {@code what} otherwise.
+     */
+    public static void requireMemory(ModelConfig config, int copies, String what) {
+        long params = parameterCount(config);
+        Runtime rt = Runtime.getRuntime();
+        long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+        long need = params * 4L * copies;
+        if (need < 0 || need > free) {
+            throw new ConfigException(String.format(java.util.Locale.ROOT,
+                    "%s: a %s model of %,d parameters needs about %,d MiB (%d x F32), more than the %,d MiB of heap free (raise -Xmx or shrink the config)",
+                    what, config.type(), params, need / (1 << 20), copies, free / (1 << 20)));
+        }
     }
 
     private static PolicyModel create(ModelConfig config, ParamInit init) {
@@ -105,8 +149,12 @@ public abstract sealed class PolicyModel extends Module permits DustModel, Gr00t
      * memory is the weights themselves.
      */
     public static PolicyModel load(Path dir, long seed) throws SafetensorsException {
-        PolicyModel m = create(ModelConfig.read(dir), ParamInit.placeholders(seed));
+        ModelConfig config = ModelConfig.read(dir);
+        requireMemory(config, 1, "load " + dir);
+        PolicyModel m = create(config, ParamInit.placeholders(seed));
         try (TensorSource src = TensorSource.open(dir)) {
+            // two shards holding one tensor, or an index out of step with its shards, is an error (as in inspect)
+            if (src instanceof ShardedCheckpoint sc) sc.validateAll();
             // big files: drop each tensor's mapped pages once decoded (resident memory = the weights, not weights + file)
             m.loadWeights(fileBytes(src) > BIG_FILE ? new PageRelease(src) : src);
         }
@@ -144,15 +192,13 @@ public abstract sealed class PolicyModel extends Module permits DustModel, Gr00t
 
     /** Writes {@code config.json} and {@code model.safetensors} (F32, names with the prefix) into {@code dir}, atomically each. */
     public void save(Path dir) throws IOException {
-        Files.createDirectories(dir);
+        AtomicFiles.createDirectories(dir);
         StateDict.save(slots(), dir.resolve("model.safetensors"), PREFIX, null, Map.of("format", "pt"), 0);
         writeAtomically(dir.resolve("config.json"), config().toJson() + "\n");
     }
 
     static void writeAtomically(Path file, String text) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.writeString(tmp, text);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.writeString(file, text);
     }
 
     /**

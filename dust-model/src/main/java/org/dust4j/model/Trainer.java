@@ -6,13 +6,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.dust4j.autograd.AdamW;
 import org.dust4j.autograd.CosineSchedule;
 import org.dust4j.autograd.GradClip;
@@ -21,6 +18,7 @@ import org.dust4j.autograd.nn.Dropout;
 import org.dust4j.autograd.nn.Module;
 import org.dust4j.tensor.Rng;
 import org.dust4j.tensor.Tensor;
+import org.dust4j.weights.AtomicFiles;
 import org.dust4j.weights.SafetensorsFile;
 import org.dust4j.weights.SafetensorsWriter;
 import org.dust4j.weights.StateDict;
@@ -51,6 +49,13 @@ public final class Trainer {
             if (totalSteps <= 0) throw new IllegalArgumentException("trainer: total steps must be positive, got " + totalSteps);
             if (accumulation <= 0) throw new IllegalArgumentException("trainer: accumulation must be positive, got " + accumulation);
             if (!(warmupRatio >= 0 && warmupRatio <= 1)) throw new IllegalArgumentException("trainer: warmup ratio must be in [0, 1], got " + warmupRatio);
+            if (!(Float.isFinite(lr) && lr > 0)) throw new IllegalArgumentException("trainer: lr must be a finite number > 0, got " + lr);
+            if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) {
+                throw new IllegalArgumentException("trainer: betas must be in [0, 1), got " + beta1 + ", " + beta2);
+            }
+            if (!(Float.isFinite(eps) && eps > 0)) throw new IllegalArgumentException("trainer: eps must be a finite number > 0, got " + eps);
+            if (!(Float.isFinite(weightDecay) && weightDecay >= 0)) throw new IllegalArgumentException("trainer: weight decay must be finite and >= 0, got " + weightDecay);
+            if (!(Double.isFinite(clipNorm))) throw new IllegalArgumentException("trainer: clip norm must be finite (0 = off), got " + clipNorm);
         }
 
         /** lr 1e-4, betas 0.95/0.999, eps 1e-8, wd 1e-5, 5% warm-up, clip 1.0, no accumulation, dropout on. */
@@ -122,8 +127,12 @@ public final class Trainer {
         List<PolicyModel.Losses> parts = new ArrayList<>(acc);
         for (int micro = 0; micro < acc; micro++) {
             long noiseSeed = Rng.bits(options.seed(), step * acc + micro);
-            Map<String, Tensor> batch = FlowNoise.complete(data.batch(step, micro), model.config(), noiseSeed, model.device());
-            PolicyModel.Losses l = model.loss(batch);
+            PolicyModel.Losses l;
+            try {
+                l = model.loss(FlowNoise.complete(data.batch(step, micro), model.config(), noiseSeed, model.device()));
+            } catch (InputSpec.InputException e) {
+                throw new InputSpec.InputException("training step " + (step + 1) + ": " + e.getMessage());
+            }
             Var scaled = acc == 1 ? l.loss() : org.dust4j.autograd.F.mul(l.loss(), 1f / acc);
             if (scaled.requiresGrad()) scaled.backward();
             parts.add(l);
@@ -135,7 +144,9 @@ public final class Trainer {
             la += l.lossAction().value().item() / acc;
             lw += l.lossWm().value().item() / acc;
         }
-        double norm = options.clipNorm() > 0 ? GradClip.clipGradNorm(model.parameters(), options.clipNorm()) : Double.NaN;
+        if (!Double.isFinite(loss)) throw new NonFiniteException(step + 1, "loss", loss);
+        double norm = options.clipNorm() > 0 ? GradClip.clipGradNorm(model.parameters(), options.clipNorm()) : gradNorm(model);
+        if (!Double.isFinite(norm)) throw new NonFiniteException(step + 1, "gradient norm", norm);
         float lr = schedule.lr((int) step);
         opt.setLr(lr);
         opt.step();
@@ -145,18 +156,53 @@ public final class Trainer {
         return new StepResult(step, lr, loss, la, lw, norm);
     }
 
+    /**
+     * A non-finite loss or gradient: training stops before the optimizer step (the parameters and the last
+     * checkpoint stay as they were). The message is one line naming the step.
+     */
+    public static final class NonFiniteException extends ArithmeticException {
+        private final long step;
+
+        public NonFiniteException(long step, String what, double value) {
+            super("training step " + step + ": the " + what + " is " + value + " (non-finite); stopped before the update, "
+                    + "the last checkpoint is kept (check the data for NaN/Inf, or lower --lr)");
+            this.step = step;
+        }
+
+        /** The 1-based step whose update was refused. */
+        public long step() { return step; }
+    }
+
+    /** L2 norm over every gradient (when clipping is off), in double. */
+    private static double gradNorm(PolicyModel m) {
+        double ss = 0;
+        for (Var p : m.parameters()) {
+            if (p.grad() == null) continue;
+            for (float g : p.grad().toFloatArray()) ss += (double) g * g;
+        }
+        return Math.sqrt(ss);
+    }
+
     // ------------------------------------------------------------------ checkpoints
 
     /**
-     * Writes a checkpoint directory: config.json + model.safetensors (a loadable model directory),
-     * optimizer.safetensors (AdamW moments {@code m.<name>}, {@code v.<name>}) and trainer.json (step, seeds,
-     * options, per-parameter AdamW step counts, dropout counters). Written into a temporary sibling directory
-     * and moved into place, so {@code dir} is always either the old or the new complete checkpoint.
+     * Writes a checkpoint into the checkpoint directory {@code root} ({@link Checkpoints}: a new sub-directory with
+     * a commit marker, the newest {@link Checkpoints#KEEP} kept) and returns the new checkpoint's directory. Each
+     * checkpoint holds config.json + model.safetensors (a loadable model directory), optimizer.safetensors (AdamW
+     * moments {@code m.<name>}, {@code v.<name>}) and trainer.json (step, seeds, options, per-parameter AdamW step
+     * counts, dropout counters).
      */
-    public void save(Path dir) throws IOException {
-        Path abs = dir.toAbsolutePath();
-        Path tmp = abs.resolveSibling(abs.getFileName() + ".tmp-" + System.nanoTime());
-        model.save(tmp);
+    public Path save(Path root) throws IOException {
+        return save(root, Checkpoints.KEEP);
+    }
+
+    /** As {@link #save(Path)} keeping the newest {@code keep} complete checkpoints. */
+    public Path save(Path root, int keep) throws IOException {
+        return Checkpoints.save(root, step, keep, this::writeState);
+    }
+
+    private void writeState(Path dir) throws IOException {
+        model.save(dir);
         Map<String, Var> named = model.namedParameters();
         SafetensorsWriter w = new SafetensorsWriter();
         ObjectNode state = ModelConfig.JSON.createObjectNode();
@@ -175,22 +221,39 @@ public final class Trainer {
         }
         ArrayNode calls = state.putArray("dropout_calls");
         for (Dropout d : dropouts) calls.add(d.calls());
-        w.write(tmp.resolve("optimizer.safetensors"));
-        PolicyModel.writeAtomically(tmp.resolve("trainer.json"), ModelConfig.JSON.writeValueAsString(state) + "\n");
-        Path old = null;
-        if (Files.exists(abs)) {
-            old = abs.resolveSibling(abs.getFileName() + ".old-" + System.nanoTime());
-            Files.move(abs, old, StandardCopyOption.ATOMIC_MOVE);
-        }
-        Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE);
-        if (old != null) deleteTree(old);
+        w.write(dir.resolve("optimizer.safetensors"));
+        PolicyModel.writeAtomically(dir.resolve("trainer.json"), ModelConfig.JSON.writeValueAsString(state) + "\n");
     }
 
+    /**
+     * The checkpoint that {@link #resume} would load from {@code path}: the newest complete checkpoint in the
+     * checkpoint directory, else {@code path} itself when it holds a trainer.json (one checkpoint directory, or the
+     * single-directory layout of earlier versions); empty if none.
+     */
+    public static java.util.Optional<Path> checkpointIn(Path path) throws IOException {
+        java.util.Optional<Path> latest = Checkpoints.latest(path);
+        if (latest.isEmpty() && Files.isRegularFile(path.resolve("trainer.json"))) return java.util.Optional.of(path);
+        return latest;
+    }
+
+    /** The largest trainer.json read (one line per parameter name). */
+    static final long MAX_STATE_BYTES = 64L << 20;
+
     /** Rebuilds a trainer from {@link #save}: same model (incl. dropout seeds), optimizer state, step and options. */
-    public static Trainer resume(Path dir) throws IOException {
-        JsonNode state = ModelConfig.JSON.readTree(Files.readString(dir.resolve("trainer.json")));
-        if (!"dust4j-trainer-v1".equals(state.path("format").asText())) {
-            throw new IOException(dir + "/trainer.json: not a dust4j trainer checkpoint");
+    public static Trainer resume(Path path) throws IOException {
+        Path dir = checkpointIn(path).orElseThrow(() -> new IOException(path + ": holds no complete checkpoint (no "
+                + Checkpoints.COMMIT + " in any ckpt-* directory)"));
+        if (Files.isRegularFile(dir.resolve(Checkpoints.COMMIT))) Checkpoints.verify(dir);
+        Path stateFile = dir.resolve("trainer.json");
+        JsonNode state = ModelConfig.JSON.readTree(AtomicFiles.readCapped(stateFile, MAX_STATE_BYTES, "trainer state"));
+        if (state == null || !"dust4j-trainer-v1".equals(state.path("format").asText())) {
+            throw new IOException(stateFile + ": not a dust4j trainer checkpoint");
+        }
+        for (String k : new String[] {"init_seed", "step", "adam_step_count"}) {
+            if (!state.path(k).canConvertToExactIntegral()) throw new IOException(stateFile + ": \"" + k + "\" is missing or not an integer");
+        }
+        if (!state.path("options").isObject() || !state.path("adam_steps").isObject() || !state.path("dropout_calls").isArray()) {
+            throw new IOException(stateFile + ": \"options\", \"adam_steps\" or \"dropout_calls\" is missing");
         }
         long initSeed = state.get("init_seed").asLong();
         PolicyModel m = PolicyModel.load(dir, initSeed);
@@ -222,12 +285,6 @@ public final class Trainer {
         if (m instanceof Dropout d) out.add(d);
         for (Module c : m.children().values()) out.addAll(dropouts(c));
         return out;
-    }
-
-    private static void deleteTree(Path p) throws IOException {
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(q);
-        }
     }
 
     /** Parameter values by name (tests, tools). */

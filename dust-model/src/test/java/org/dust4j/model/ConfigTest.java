@@ -106,4 +106,61 @@ class ConfigTest {
         assertEquals(2, small.numSingleLayers());
         assertEquals(DustConfig.defaults(), ModelConfig.read(repo().resolve("configs/dust-gr00t.json")));
     }
+
+    /** Wrong JSON types are errors, not coerced: "12" for an int, "true" for a bool, 1 for a string. */
+    @Test
+    void wrongJsonTypesAreErrors() {
+        assertMessage("{\"model_type\":\"dust\",\"hidden_size\":\"12\"}", "hidden_size");
+        assertMessage("{\"model_type\":\"dust\",\"use_vlln\":\"true\"}", "use_vlln");
+        assertMessage("{\"model_type\":\"dust\",\"use_vlln\":1}", "use_vlln");
+        assertMessage("{\"model_type\":\"dust\",\"architecture\":1}", "architecture");
+        assertMessage("{\"model_type\":\"dust\",\"noise_s\":\"0.5\"}", "noise_s");
+        assertMessage("{\"model_type\":\"gr00t_n1_5\",\"action_head_cfg\":{\"hidden_size\":\"64\"}}", "hidden_size");
+        // an int where a real is expected is fine
+        assertEquals(1.0, ((DustConfig) ModelConfig.parse("{\"model_type\":\"dust\",\"lambda_wm\":1}")).lambdaWm());
+    }
+
+    /** Duplicate keys used to take the last value silently. */
+    @Test
+    void duplicateKeysAreErrors() {
+        assertMessage("{\"model_type\":\"dust\",\"hidden_size\":64,\"hidden_size\":32}", "hidden_size");
+        assertMessage("{\"model_type\":\"dust\",\"vl_self_attention\":{\"num_layers\":1,\"num_layers\":2}}", "num_layers");
+        assertMessage("{\"model_type\":\"dust\"} {\"hidden_size\":3}", "JSON");     // content after the document
+    }
+
+    /** Bug 7: 1e400 parsed to Infinity and passed; heads x head_dim overflowing an int was not caught. */
+    @Test
+    void nonFiniteRealsAndOverflowingProductsAreErrors() {
+        assertMessage("{\"model_type\":\"dust\",\"noise_s\":1e400}", "noise_s");
+        assertMessage("{\"model_type\":\"dust\",\"lambda_wm\":1e400}", "lambda_wm");
+        assertMessage("{\"model_type\":\"dust\",\"lambda_wm\":-1e400}", "lambda_wm");
+        assertMessage("{\"model_type\":\"dust\",\"noise_beta_alpha\":1e400}", "noise_beta_alpha");
+        assertMessage("{\"model_type\":\"dust\",\"num_attention_heads\":65536,\"attention_head_dim\":65536}", "x attention_head_dim");
+        assertMessage("{\"model_type\":\"dust\",\"num_attention_heads\":131072,\"attention_head_dim\":32768}", "num_attention_heads");
+        assertMessage("{\"model_type\":\"gr00t_n1_5\",\"action_head_cfg\":{\"noise_s\":1e400}}", "noise_s");
+        assertMessage("{\"model_type\":\"gr00t_n1_5\",\"action_head_cfg\":{\"diffusion_model_cfg\":{\"num_attention_heads\":65536,"
+                + "\"attention_head_dim\":65536}}}", "attention_head_dim");
+    }
+
+    /** Bug 6: absurd counts are refused by the config bounds (one line), and big models by the memory check, before allocation. */
+    @Test
+    void sizesAreBoundedBeforeAllocation(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        assertMessage("{\"model_type\":\"dust\",\"num_joint_layers\":1000000}", "num_joint_layers");
+        assertMessage("{\"model_type\":\"dust\",\"max_num_embodiments\":10000000}", "max_num_embodiments");
+        assertMessage("{\"model_type\":\"gr00t_n1_5\",\"action_head_cfg\":{\"diffusion_model_cfg\":{\"num_layers\":1000000}}}", "num_layers");
+        ModelConfig huge = ModelConfig.parse("{\"model_type\":\"dust\",\"max_num_embodiments\":65536,\"hidden_size\":8192}");
+        long t0 = System.nanoTime();
+        var e = assertThrows(ConfigException.class, () -> PolicyModel.create(huge, 1));
+        assertTrue(e.getMessage().contains("parameters") && e.getMessage().contains("heap"), e.getMessage());
+        assertTrue((System.nanoTime() - t0) / 1e9 < 10, "refused before allocating");
+        // config files: regular files of bounded size only
+        java.nio.file.Path dz = tmp.resolve("config.json");
+        java.nio.file.Files.createSymbolicLink(dz, java.nio.file.Path.of("/dev/zero"));
+        var z = assertThrows(ConfigException.class, () -> ModelConfig.read(dz));
+        assertTrue(z.getMessage().contains("not a regular file"), z.getMessage());
+        java.nio.file.Path big = tmp.resolve("big.json");
+        java.nio.file.Files.writeString(big, "{\"model_type\":\"dust\"" + " ".repeat((int) ModelConfig.MAX_FILE_BYTES) + "}");
+        var b = assertThrows(ConfigException.class, () -> ModelConfig.read(big));
+        assertTrue(b.getMessage().contains("limit"), b.getMessage());
+    }
 }

@@ -11,6 +11,7 @@ import java.util.Map;
 import org.dust4j.tensor.Tensor;
 import org.dust4j.weights.SafetensorsException;
 import org.dust4j.weights.SafetensorsWriter;
+import org.dust4j.weights.StateDict;
 import org.dust4j.weights.TensorSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -85,5 +86,32 @@ class LoadTest {
                 assertEquals(want, got, v);
             }
         }
+    }
+
+    /** Two shards holding one tensor: refused on load (as inspect refuses it), naming the tensor; it used to load. */
+    @Test
+    void shardsHoldingOneTensorTwiceAreRefused(@TempDir Path tmp) throws Exception {
+        PolicyModel m = PolicyModel.create(TestData.tiny(), 4);
+        Path d = tmp.resolve("sharded");
+        Files.createDirectories(d);
+        Files.writeString(d.resolve("config.json"), m.config().toJson());
+        StateDict.save(m.slots(), d, PolicyModel.PREFIX, null, null, 4096);
+        PolicyModel.load(d);                                           // a clean sharded directory loads
+        var index = org.dust4j.weights.ShardedCheckpoint.open(d.resolve(org.dust4j.weights.ShardedCheckpoint.INDEX_NAME));
+        String name = index.names().iterator().next(), home = index.weightMap().get(name);
+        String other = index.shardNames().stream().filter(f -> !f.equals(home)).findFirst().orElseThrow();
+        java.util.Map<String, Tensor> t = new java.util.LinkedHashMap<>();
+        try (var f = org.dust4j.weights.SafetensorsFile.open(d.resolve(other))) {
+            for (String n : f.names()) t.put(n, f.toTensor(n));
+        }
+        index.close();
+        try (var f = org.dust4j.weights.SafetensorsFile.open(d.resolve(home))) {
+            t.put(name, f.toTensor(name));
+        }
+        org.dust4j.weights.SafetensorsWriter w = new org.dust4j.weights.SafetensorsWriter();
+        t.forEach(w::put);
+        w.write(d.resolve(other));
+        var e = assertThrows(SafetensorsException.class, () -> PolicyModel.load(d));
+        assertTrue(e.getMessage().contains(name) && e.getMessage().contains(other), e.getMessage());
     }
 }

@@ -18,8 +18,15 @@ final class TestData {
     }
 
     static DustConfig tiny(String extraJson) {
-        String base = ModelConfig.read(ConfigTest.repo().resolve("configs/dust-tiny.json")).toJson().trim();
-        return (DustConfig) ModelConfig.parse(base.substring(0, base.length() - 1) + ", " + extraJson + "}");
+        // the extra keys replace the base's (duplicate keys in one document are an error)
+        try {
+            var base = (com.fasterxml.jackson.databind.node.ObjectNode) ModelConfig.JSON.readTree(
+                    ModelConfig.read(ConfigTest.repo().resolve("configs/dust-tiny.json")).toJson());
+            base.setAll((com.fasterxml.jackson.databind.node.ObjectNode) ModelConfig.JSON.readTree("{" + extraJson + "}"));
+            return (DustConfig) ModelConfig.parse(base.toString());
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException(e);
+        }
     }
 
     /** A training batch (no noise) of b samples for a dust config. */

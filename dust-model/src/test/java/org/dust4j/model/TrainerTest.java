@@ -67,10 +67,15 @@ class TrainerTest {
         for (int i = 0; i < 3; i++) first.trainStep(data(c));
         Path ck = tmp.resolve("ckpt");
         first.save(ck);
-        first.save(ck);                                          // overwriting an existing checkpoint works
-        assertTrue(Files.isRegularFile(ck.resolve("model.safetensors")) && Files.isRegularFile(ck.resolve("optimizer.safetensors")));
+        first.save(ck);                                          // saving the same step again works
+        first.save(ck);
+        Path latest = Trainer.checkpointIn(ck).orElseThrow();
+        assertTrue(Files.isRegularFile(latest.resolve("model.safetensors")) && Files.isRegularFile(latest.resolve("optimizer.safetensors")));
+        try (var st = Files.list(ck)) {
+            assertEquals(Checkpoints.KEEP, st.count(), "the newest KEEP checkpoints, no temporary or old directories left behind");
+        }
         try (var st = Files.list(tmp)) {
-            assertEquals(1, st.count(), "no temporary or old directories left behind");
+            assertEquals(1, st.count(), "nothing written beside the checkpoint directory");
         }
         Trainer resumed = Trainer.resume(ck);
         assertEquals(3, resumed.step());
@@ -83,7 +88,7 @@ class TrainerTest {
             assertArrayEquals(s1.v().toFloatArray(), s2.v().toFloatArray(), e.getKey());
         }
         // a checkpoint is also a model directory
-        assertSameValues(values(first.model()), values(PolicyModel.load(ck)));
+        assertSameValues(values(first.model()), values(PolicyModel.load(latest)));
     }
 
     /** Same seeds, same result; dropout makes training differ from eval-mode training; thread count does not matter. */

@@ -2,6 +2,8 @@ package org.dust4j.sim;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import org.dust4j.weights.AtomicFiles;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -45,14 +47,56 @@ public final class DatasetReader implements AutoCloseable {
         this.segs = segs;
     }
 
-    /** Opens and validates the dataset in {@code dir}. */
+    /** The largest manifest read (about 150 bytes per episode). */
+    public static final long MAX_MANIFEST_BYTES = 64L << 20;
+
+    /** The largest image side a manifest may declare. */
+    static final int MAX_IMAGE = 4096;
+
+    /**
+     * Checks the size and SHA-256 of every shard in the manifest's {@code checksums} (datasets written before
+     * checksums were recorded have none; they are read unverified).
+     */
+    private static void verifyChecksums(Path dir, JsonNode sums) throws IOException {
+        if (sums.isMissingNode()) return;
+        if (!sums.isObject()) throw new DatasetException("dataset " + dir + ": \"checksums\" must be an object of shard to {bytes, sha256}");
+        for (var e : sums.properties()) {
+            String shard = e.getKey();
+            if (shard.isEmpty() || shard.contains("/") || shard.contains("\\") || shard.startsWith("."))
+                throw new DatasetException("dataset " + dir + ": checksums name a bad shard '" + firstLine(shard) + "'");
+            Path p = dir.resolve(shard);
+            if (!Files.isRegularFile(p)) throw new DatasetException("dataset " + dir + ": shard " + shard + " is missing");
+            long size = Files.size(p);
+            if (size != e.getValue().path("bytes").asLong(-1))
+                throw new DatasetException("dataset shard " + p + ": " + size + " bytes, the manifest records " + e.getValue().path("bytes") + " (truncated or replaced?)");
+            String sha = AtomicFiles.sha256(p);
+            if (!sha.equals(e.getValue().path("sha256").asText()))
+                throw new DatasetException("dataset shard " + p + ": SHA-256 " + sha + " differs from the manifest's " + firstLine(e.getValue().path("sha256").asText())
+                        + " (the file is corrupted)");
+        }
+    }
+
+    private static final ObjectMapper STRICT = JsonMapper.builder()
+            .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
+
+    /**
+     * Opens and validates the dataset in {@code dir}: the manifest (a regular file of at most
+     * {@link #MAX_MANIFEST_BYTES}, no duplicate keys), the size and SHA-256 of every shard it records, and every
+     * episode's tensors.
+     */
     public static DatasetReader open(Path dir) throws IOException {
         Path mf = dir.resolve(DatasetWriter.MANIFEST);
         JsonNode m;
+        if (!Files.exists(mf)) throw new DatasetException("dataset " + dir + ": no " + DatasetWriter.MANIFEST + " (not a dust4j dataset directory?)");
+        byte[] text;
         try {
-            m = new ObjectMapper().readTree(Files.readString(mf));
-        } catch (NoSuchFileException e) {
-            throw new DatasetException("dataset " + dir + ": no " + DatasetWriter.MANIFEST + " (not a dust4j dataset directory?)");
+            text = AtomicFiles.readCapped(mf, MAX_MANIFEST_BYTES, "dataset manifest");
+        } catch (IOException e) {
+            throw new DatasetException("dataset " + dir + ": " + firstLine(e.getMessage()), e);
+        }
+        try {
+            m = STRICT.readTree(text);
         } catch (IOException e) {
             throw new DatasetException("dataset " + dir + ": " + DatasetWriter.MANIFEST + " is not valid JSON: " + firstLine(e.getMessage()));
         }
@@ -66,7 +110,10 @@ public final class DatasetReader implements AutoCloseable {
                     + " differ from this simulator's " + World.STATE_DIM + "/" + World.ACTION_DIM);
         boolean actionFree = m.path("action_free").asBoolean(false);
         int top = m.path("top_size").asInt(0), wrist = m.path("wrist_size").asInt(0);
-        if (top < 1 || wrist < 1) throw new DatasetException("dataset " + dir + ": bad image sizes " + top + "/" + wrist);
+        if (top < 1 || wrist < 1 || top > MAX_IMAGE || wrist > MAX_IMAGE)
+            throw new DatasetException("dataset " + dir + ": bad image sizes " + top + "/" + wrist + " (1 to " + MAX_IMAGE + " px)");
+        if (!m.path("episodes").isArray()) throw new DatasetException("dataset " + dir + ": " + DatasetWriter.MANIFEST + " has no \"episodes\" array");
+        verifyChecksums(dir, m.path("checksums"));
         List<EpisodeInfo> eps = new ArrayList<>();
         for (JsonNode e : m.path("episodes")) {
             eps.add(new EpisodeInfo(e.path("index").asInt(), e.path("shard").asText(), e.path("task").asText(), e.path("instruction").asText(),
@@ -80,11 +127,11 @@ public final class DatasetReader implements AutoCloseable {
                 EpisodeInfo e = eps.get(i);
                 if (e.length() < 0) throw new DatasetException("dataset " + dir + ": episode " + e.index() + " has no valid length");
                 if (e.shard().isEmpty() || e.shard().contains("/") || e.shard().contains("\\"))
-                    throw new DatasetException("dataset " + dir + ": episode " + e.index() + " names a bad shard '" + e.shard() + "'");
+                    throw new DatasetException("dataset " + dir + ": episode " + e.index() + " names a bad shard '" + firstLine(e.shard()) + "'");
                 SafetensorsFile f = files.get(e.shard());
                 if (f == null) {
                     Path p = dir.resolve(e.shard());
-                    if (!Files.isRegularFile(p)) throw new DatasetException("dataset " + dir + ": shard " + e.shard() + " is missing");
+                    if (!Files.isRegularFile(p)) throw new DatasetException("dataset " + dir + ": shard " + firstLine(e.shard()) + " is missing");
                     try {
                         f = SafetensorsFile.open(p);
                     } catch (IOException ex) {
@@ -125,8 +172,10 @@ public final class DatasetReader implements AutoCloseable {
         }
     }
 
+    /** The first line of a message, cut to 300 characters (manifests may quote long values). */
     private static String firstLine(String s) {
-        return s == null ? "" : s.lines().findFirst().orElse("");
+        String l = s == null ? "" : s.lines().findFirst().orElse("");
+        return l.length() > 300 ? l.substring(0, 300) + "..." : l;
     }
 
     /** The dataset directory. */

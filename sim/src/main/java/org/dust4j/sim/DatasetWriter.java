@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.dust4j.tensor.Tensor;
+import org.dust4j.weights.AtomicFiles;
 import org.dust4j.weights.SafeDType;
 import org.dust4j.weights.SafetensorsWriter;
 
@@ -23,8 +24,9 @@ import org.dust4j.weights.SafetensorsWriter;
  * <p>Shard {@code shard-NNNNN.safetensors} holds, per episode {@code ep<index>} with T actions:
  * {@code .top} U8 {@code [T+1, Ht, Wt, 3]}, {@code .wrist} U8 {@code [T+1, Hw, Ww, 3]}, and unless the dataset is
  * action-free {@code .state} F32 {@code [T+1, STATE_DIM]} (raw, unpadded) and {@code .actions} F32 {@code [T, 4]}.
- * The manifest records the format, image sizes, dims, the generator settings and per episode its shard,
- * task, instruction, seed, length and success.
+ * The manifest records the format, image sizes, dims, the generator settings, the size and SHA-256 of every
+ * shard ({@code checksums}, verified by {@link DatasetReader#open}) and per episode its shard, task,
+ * instruction, seed, length and success.
  *
  * <p>Nothing is half-written: everything goes into a hidden temporary directory beside the target, which is
  * renamed to the target by {@link #finish()}; {@link #close()} without {@code finish()} deletes it. The target
@@ -137,6 +139,12 @@ public final class DatasetWriter implements AutoCloseable {
         m.set("settings", json.valueToTree(settings));
         ArrayNode sh = m.putArray("shards");
         shards.forEach(sh::add);
+        ObjectNode sums = m.putObject("checksums");
+        for (String shard : shards) {
+            ObjectNode c = sums.putObject(shard);
+            c.put("bytes", Files.size(tmp.resolve(shard)));
+            c.put("sha256", AtomicFiles.sha256(tmp.resolve(shard)));
+        }
         ArrayNode eps = m.putArray("episodes");
         for (EpisodeInfo e : infos) {
             ObjectNode o = eps.addObject();
@@ -148,9 +156,11 @@ public final class DatasetWriter implements AutoCloseable {
             o.put("length", e.length());
             o.put("success", e.success());
         }
-        Files.writeString(tmp.resolve(MANIFEST), json.writeValueAsString(m) + "\n");
+        AtomicFiles.writeString(tmp.resolve(MANIFEST), json.writeValueAsString(m) + "\n");
+        AtomicFiles.fsyncDir(tmp);
         if (Files.exists(out)) throw new DatasetException("output " + out + " appeared while writing (left untouched)");
         Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.fsyncDir(out.getParent());
         finished = true;
         return out;
     }

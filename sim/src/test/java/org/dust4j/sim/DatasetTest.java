@@ -156,7 +156,13 @@ class DatasetTest {
         byte[] bytes = Files.readAllBytes(shard);
         Files.write(shard, Arrays.copyOf(bytes, bytes.length - 10));          // truncated
         DatasetException e = assertThrows(DatasetException.class, () -> DatasetReader.open(dir));
-        assertTrue(e.getMessage().contains("shard-00001.safetensors") && e.getMessage().contains("unreadable"), e.getMessage());
+        assertTrue(e.getMessage().contains("shard-00001.safetensors") && e.getMessage().contains("the manifest records"), e.getMessage());
+        assertEquals(1, e.getMessage().lines().count());
+        byte[] flipped = bytes.clone();                                         // same size, one byte changed
+        flipped[flipped.length - 5] ^= 0x33;
+        Files.write(shard, flipped);
+        e = assertThrows(DatasetException.class, () -> DatasetReader.open(dir));
+        assertTrue(e.getMessage().contains(shard.toString()) && e.getMessage().contains("SHA-256"), e.getMessage());
         assertEquals(1, e.getMessage().lines().count());
         Files.write(shard, new byte[0]);                                        // empty
         e = assertThrows(DatasetException.class, () -> DatasetReader.open(dir));
@@ -176,6 +182,9 @@ class DatasetTest {
         Files.writeString(mf, "{\"format\": \"something-else\"}");
         e = assertThrows(DatasetException.class, () -> DatasetReader.open(dir));
         assertTrue(e.getMessage().contains("something-else"), e.getMessage());
+        Files.writeString(mf, m.replaceFirst("\"top_size\"", "\"top_size\" : 32, \"top_size\""));       // duplicate key
+        e = assertThrows(DatasetException.class, () -> DatasetReader.open(dir));
+        assertTrue(e.getMessage().contains("top_size"), e.getMessage());
         Files.writeString(mf, "{ not json");
         e = assertThrows(DatasetException.class, () -> DatasetReader.open(dir));
         assertTrue(e.getMessage().contains("not valid JSON"), e.getMessage());

@@ -404,7 +404,7 @@ final class CpuElementwise {
             case TANH -> CpuElementwiseMath.tanh(x);
             case SIGMOID -> CpuElementwiseMath.sigmoid(x);
             case SILU -> CpuElementwiseMath.silu(x);
-            case RELU -> FloatVector.zero(SP).blend(x, x.compare(VectorOperators.GT, 0f));
+            case RELU -> x.blend(0f, x.compare(VectorOperators.LT, 0f));           // NaN and -0.0 pass, as in PyTorch
             case GELU_TANH -> CpuElementwiseMath.gelu(x);
         };
     }
@@ -524,7 +524,7 @@ final class CpuElementwise {
             case TANH -> g.mul(CpuElementwiseMath.dTanh(x));
             case SIGMOID -> g.mul(CpuElementwiseMath.dSigmoid(x));
             case SILU -> g.mul(CpuElementwiseMath.dSilu(x));
-            case RELU -> g.mul(zero.blend(1f, x.compare(VectorOperators.GT, 0f)));
+            case RELU -> g.mul(FloatVector.broadcast(SP, 1f).blend(0f, x.compare(VectorOperators.LE, 0f)));
             case GELU_TANH -> g.mul(CpuElementwiseMath.dGelu(x));
         };
     }

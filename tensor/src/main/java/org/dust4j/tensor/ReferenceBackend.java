@@ -170,7 +170,7 @@ public class ReferenceBackend implements Backend {
             case TANH -> Math.tanh(x);
             case SIGMOID -> 1.0 / (1.0 + Math.exp(-x));
             case SILU -> x / (1.0 + Math.exp(-x));
-            case RELU -> x > 0 ? x : 0.0;
+            case RELU -> x < 0 ? 0.0 : x;             // as PyTorch: NaN and -0.0 pass through
             case GELU_TANH -> 0.5 * x * (1.0 + Math.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)));
         };
     }
@@ -198,7 +198,7 @@ public class ReferenceBackend implements Backend {
                 double s = 1.0 / (1.0 + Math.exp(-x));
                 yield s * (1.0 + x * (1.0 - s));
             }
-            case RELU -> x > 0 ? 1.0 : 0.0;
+            case RELU -> x <= 0 ? 0.0 : 1.0;          // PyTorch's threshold_backward: the gradient passes where x is NaN
             case GELU_TANH -> {
                 double u = SQRT_2_OVER_PI * (x + 0.044715 * x * x * x);
                 double t = Math.tanh(u);

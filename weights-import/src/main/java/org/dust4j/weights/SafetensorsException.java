@@ -86,13 +86,22 @@ public class SafetensorsException extends IOException {
         if (tensor != null) sb.append("tensor '").append(printable(tensor)).append("': ");
         sb.append(rule.label());
         if (detail != null && !detail.isEmpty()) sb.append(": ").append(detail);
-        return oneLine(sb.toString());
+        return capped(oneLine(sb.toString()));
     }
 
     /** Truncates and escapes a name taken from a file so a message stays one short line. */
     static String printable(String s) {
         String t = s.length() > 200 ? s.substring(0, 200) + "..." : s;
         return oneLine(t);
+    }
+
+    /** The longest message: longer ones are cut and say how much was left out. */
+    public static final int MAX_MESSAGE = 2000;
+
+    /** {@code s} cut to {@link #MAX_MESSAGE} characters with a note of how many were left out. */
+    public static String capped(String s) {
+        if (s.length() <= MAX_MESSAGE) return s;
+        return s.substring(0, MAX_MESSAGE) + "... (" + (s.length() - MAX_MESSAGE) + " more characters)";
     }
 
     static String oneLine(String s) {

@@ -16,6 +16,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -87,6 +88,9 @@ public final class SafetensorsFile implements TensorSource {
 
     /** Maps and validates a file. The returned object owns the mapping: close it. */
     public static SafetensorsFile open(Path path) throws SafetensorsException {
+        if (Files.exists(path) && !Files.isRegularFile(path)) {
+            throw new SafetensorsException(path, null, Rule.IO, "not a regular file");
+        }
         Arena arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = ch.size();

@@ -177,35 +177,11 @@ public final class SafetensorsWriter {
     }
 
     /** Body of an atomic write. */
-    interface ChannelBody {
-        void write(FileChannel ch) throws IOException;
-    }
+    interface ChannelBody extends AtomicFiles.ChannelBody {}
 
-    /** Writes {@code file} through a temp file in the same directory, fsync, atomic rename, directory fsync. */
+    /** Writes {@code file} atomically through {@link AtomicFiles} (temp, fsync, rename, directory fsync). */
     static void atomicWrite(Path file, ChannelBody body) throws IOException {
-        Path abs = file.toAbsolutePath();
-        Path dir = abs.getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                body.write(ch);
-                ch.force(true);
-            }
-            try {
-                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(tmp);
-            throw e;
-        }
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
-        } catch (IOException ignored) {
-            // directories cannot be opened for fsync on every platform; the rename itself is atomic
-        }
+        AtomicFiles.write(file, body);
     }
 
     static void writeFully(WritableByteChannel ch, ByteBuffer b) throws IOException {

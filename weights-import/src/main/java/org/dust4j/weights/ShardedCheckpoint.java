@@ -39,11 +39,17 @@ public final class ShardedCheckpoint implements TensorSource {
         this.weightMap = Collections.unmodifiableMap(weightMap);
     }
 
-    /** Reads the index (no shard is opened). */
+    /** The largest index file read (GR00T-N1.5's is ~60 KB; a 1000-shard LLM index is a few MB). */
+    public static final long MAX_INDEX_BYTES = 32L << 20;
+
+    /** The most tensors an index may list. */
+    public static final int MAX_TENSORS = 1_000_000;
+
+    /** Reads the index (no shard is opened); regular files of at most {@link #MAX_INDEX_BYTES} only. */
     public static ShardedCheckpoint open(Path index) throws SafetensorsException {
         JsonNode root;
         try {
-            root = SafetensorsFile.JSON.readTree(Files.readAllBytes(index));
+            root = SafetensorsFile.JSON.readTree(AtomicFiles.readCapped(index, MAX_INDEX_BYTES, "shard index"));
         } catch (JsonParseException e) {
             throw new SafetensorsException(index, null, Rule.INDEX, "not valid JSON: " + e.getOriginalMessage(), e);
         } catch (JsonProcessingException e) {
@@ -62,6 +68,9 @@ public final class ShardedCheckpoint implements TensorSource {
         }
         JsonNode wm = root.get("weight_map");
         if (wm == null || !wm.isObject()) throw new SafetensorsException(index, null, Rule.INDEX, "\"weight_map\" must be an object of tensor name to file name");
+        if (wm.size() > MAX_TENSORS) {
+            throw new SafetensorsException(index, null, Rule.INDEX, "weight_map lists " + wm.size() + " tensors, more than the limit of " + MAX_TENSORS);
+        }
         Map<String, String> map = new LinkedHashMap<>();
         for (Map.Entry<String, JsonNode> e : wm.properties()) {
             JsonNode f = e.getValue();

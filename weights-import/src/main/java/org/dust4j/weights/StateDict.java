@@ -98,16 +98,31 @@ public final class StateDict {
         /** True when nothing was missing, unexpected or of the wrong shape. */
         public boolean clean() { return missing.isEmpty() && unexpected.isEmpty() && wrongShape.isEmpty(); }
 
-        /** One line: counts and names of every problem. */
+        /** One line: counts and the first {@link #SHOWN} names of each kind of problem. */
         public String summary() {
             StringBuilder sb = new StringBuilder();
             sb.append(loaded.size()).append(" loaded");
-            if (!missing.isEmpty()) sb.append("; ").append(missing.size()).append(" missing ").append(missing);
-            if (!unexpected.isEmpty()) sb.append("; ").append(unexpected.size()).append(" unexpected ").append(unexpected);
-            if (!wrongShape.isEmpty()) sb.append("; ").append(wrongShape.size()).append(" wrong shape ").append(wrongShape);
+            if (!missing.isEmpty()) sb.append("; ").append(missing.size()).append(" missing ").append(firstFew(missing));
+            if (!unexpected.isEmpty()) sb.append("; ").append(unexpected.size()).append(" unexpected ").append(firstFew(unexpected));
+            if (!wrongShape.isEmpty()) sb.append("; ").append(wrongShape.size()).append(" wrong shape ").append(firstFew(wrongShape));
             if (!ignored.isEmpty()) sb.append("; ").append(ignored.size()).append(" ignored");
             return sb.toString();
         }
+    }
+
+    /** How many names of each kind a {@link Report#summary()} lists before "... and N more". */
+    public static final int SHOWN = 8;
+
+    /** {@code [a, b, ... and N more]}: at most {@link #SHOWN} names, each cut to 200 printable characters. */
+    public static String firstFew(List<String> names) {
+        StringBuilder sb = new StringBuilder("[");
+        for (int i = 0; i < Math.min(SHOWN, names.size()); i++) {
+            if (i > 0) sb.append(", ");
+            String n = SafetensorsException.printable(names.get(i));
+            sb.append(n.length() > 200 ? n.substring(0, 200) + "..." : n);
+        }
+        if (names.size() > SHOWN) sb.append(", ... and ").append(names.size() - SHOWN).append(" more");
+        return sb.append(']').toString();
     }
 
     /** Strict load with no renaming. */

@@ -72,6 +72,11 @@ public final class ParamInit {
         return uniform((float) (1.0 / Math.sqrt(fanIn)), shape);
     }
 
+    /** Zeros, or for {@link #placeholders(long)} a placeholder (no values allocated: the weights are loaded). */
+    public Tensor zerosOrPlaceholder(int... shape) {
+        return placeholders ? placeholder(shape) : zeros(shape);
+    }
+
     public static Tensor ones(int... shape) {
         return Tensor.full(1f, shape);
     }

@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import org.dust4j.model.ModelConfig;
 import org.dust4j.sim.BatchSampler;
 import org.dust4j.sim.FrozenRandomEncoder;
@@ -133,9 +132,7 @@ public record SimSpec(FrozenRandomEncoder.Config encoder, int topSize, int wrist
         n.put("max_state_dim", maxStateDim);
         n.put("embodiment_id", embodimentId);
         if (!visionEncoder.equals(RANDOM)) n.put("vision_encoder", visionEncoder);     // v1 files stay as they were
-        Path f = dir.resolve(FILE), tmp = dir.resolve(FILE + ".tmp");
-        Files.writeString(tmp, JSON.writeValueAsString(n) + "\n");
-        Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        org.dust4j.weights.AtomicFiles.writeString(dir.resolve(FILE), JSON.writeValueAsString(n) + "\n");
     }
 
     /** Reads {@code sim.json} from {@code modelDir} or its parent (a run directory). */
@@ -144,7 +141,7 @@ public record SimSpec(FrozenRandomEncoder.Config encoder, int topSize, int wrist
         if (!Files.isRegularFile(f) && modelDir.toAbsolutePath().getParent() != null) f = modelDir.toAbsolutePath().getParent().resolve(FILE);
         JsonNode n;
         try {
-            n = JSON.readTree(Files.readString(f));
+            n = JSON.readTree(org.dust4j.weights.AtomicFiles.readCapped(f, 1L << 20, "simulator settings"));
         } catch (NoSuchFileException ex) {
             throw new IllegalArgumentException(modelDir + ": no " + FILE + " here or in the parent directory (not a model written by dust4j train?)");
         } catch (IOException ex) {

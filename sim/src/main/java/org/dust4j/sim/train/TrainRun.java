@@ -3,8 +3,9 @@ package org.dust4j.sim.train;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.BufferedWriter;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,8 +14,9 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Locale;
+import java.util.Optional;
 import java.util.stream.Stream;
+import org.dust4j.model.Checkpoints;
 import org.dust4j.model.ModelConfig;
 import org.dust4j.model.PolicyModel;
 import org.dust4j.model.Trainer;
@@ -22,13 +24,14 @@ import org.dust4j.sim.BatchSampler;
 import org.dust4j.sim.DatasetReader;
 import org.dust4j.sim.VisionLanguageEncoder;
 import org.dust4j.tensor.Rng;
+import org.dust4j.weights.AtomicFiles;
 
 /**
  * One training run on a simulator dataset, laid out in a run directory:
  * <pre>
  *   run.json        settings (config, dataset, steps, batch, lr, seed): a resume must match them
  *   sim.json        encoder and camera settings ({@link SimSpec})
- *   checkpoint/     the latest resumable checkpoint (Trainer.save: model + AdamW state + step), replaced atomically
+ *   checkpoint/     resumable checkpoints (Trainer.save: model + AdamW state + step), ckpt-*-step-N with a COMMIT.json, newest 2 kept
  *   metrics.jsonl   one JSON line per optimizer step (loss, loss_action, loss_wm, lr, grad_norm, elapsed_s)
  *   model/          the final model (config.json, model.safetensors, sim.json), written when training ends
  * </pre>
@@ -37,6 +40,10 @@ import org.dust4j.tensor.Rng;
  */
 public final class TrainRun {
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Reads metrics lines, including the bare NaN that files written before the Jackson writer may hold. */
+    private static final ObjectMapper LENIENT = com.fasterxml.jackson.databind.json.JsonMapper.builder()
+            .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
 
     /** Training settings. */
     public record Settings(int steps, int batchSize, float lr, long seed, int checkpointEvery) {
@@ -75,23 +82,37 @@ public final class TrainRun {
         return n;
     }
 
+    /** The largest run.json read. */
+    static final long MAX_RUN_JSON_BYTES = 1L << 20;
+
     /**
      * Trains (or, with {@code resume}, continues) the run in {@code out}. A fresh run refuses an existing
-     * non-empty {@code out}; a resume refuses a run whose settings differ.
+     * non-empty {@code out}, except the leftovers of a run with the same settings that was killed before its first
+     * checkpoint: that one restarts in place. A resume refuses a run whose settings differ, cleans what a kill left
+     * behind (temp files and folders) and continues from the newest complete checkpoint (or, if the run was killed
+     * before its first checkpoint, from the start). Training stops with a one-line error on a non-finite loss or
+     * gradient, keeping the checkpoints.
      */
     public static Summary run(Path data, ModelConfig cfg, SimSpec spec, Settings s, Path out, boolean resume, Listener listener) throws IOException {
         Listener l = listener == null ? new Listener() {} : listener;
         spec.checkAgainst(cfg, "train");
         Path ckpt = out.resolve("checkpoint"), runJson = out.resolve("run.json"), metrics = out.resolve("metrics.jsonl");
         ObjectNode settings = (ObjectNode) JSON.readTree(settingsJson(cfg, data, s).toString());   // node types as they read back
+        boolean hasRun = Files.isRegularFile(runJson);
+        Optional<Path> latest = hasRun ? Trainer.checkpointIn(ckpt) : Optional.empty();
         if (resume) {
-            if (!Files.isRegularFile(ckpt.resolve("trainer.json")) || !Files.isRegularFile(runJson))
-                throw new IllegalArgumentException("--resume: " + out + " holds no checkpoint (expected " + ckpt + "/trainer.json and " + runJson + ")");
-            JsonNode old = JSON.readTree(Files.readString(runJson));
-            String diff = firstDifference(old, settings);
+            if (!hasRun) {
+                throw new IllegalArgumentException("--resume: " + out + " holds no checkpoint (expected " + runJson + " and " + ckpt + "/ckpt-*/"
+                        + Checkpoints.COMMIT + ")");
+            }
+            String diff = firstDifference(readRunJson(runJson), settings);
             if (diff != null) throw new IllegalArgumentException("--resume: the checkpoint in " + out + " was made with other settings (" + diff + ")");
         } else if (Files.exists(out) && (!Files.isDirectory(out) || hasEntries(out))) {
-            throw new IllegalArgumentException(out + " already exists and is not empty (use --resume to continue it, or another --out)");
+            boolean restartable = onlyTempFiles(out)
+                    || (hasRun && latest.isEmpty() && !Files.exists(out.resolve("model")) && firstDifference(readRunJson(runJson), settings) == null);
+            if (!restartable) {
+                throw new IllegalArgumentException(out + " already exists and is not empty (use --resume to continue it, or another --out)");
+            }
         }
         try (DatasetReader reader = DatasetReader.open(data)) {
             if (reader.actionFree()) throw new IllegalArgumentException("dataset " + data + " is action-free (video only); train needs actions");
@@ -101,15 +122,19 @@ public final class TrainRun {
             Trainer trainer;
             long resumedFrom = 0;
             double elapsedBefore = 0;
-            if (resume) {
+            cleanTemp(out);
+            Checkpoints.cleanStale(ckpt);
+            if (latest.isPresent()) {
                 trainer = Trainer.resume(ckpt);
                 if (!trainer.model().config().toJson().equals(cfg.toJson()))
                     throw new IllegalArgumentException("--resume: the checkpoint in " + ckpt + " is for another model config");
                 resumedFrom = trainer.step();
                 elapsedBefore = truncateMetrics(metrics, resumedFrom);
             } else {
-                Files.createDirectories(out);
-                Files.writeString(runJson, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(settings) + "\n");
+                // a fresh run, or one killed before its first checkpoint: (re)start in place
+                PolicyModel.requireMemory(cfg, 4, "train");
+                AtomicFiles.createDirectories(out);
+                AtomicFiles.writeString(runJson, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(settings) + "\n");
                 spec.write(out);
                 PolicyModel m = PolicyModel.create(cfg, s.seed());
                 m.zeroAdaLn();
@@ -124,7 +149,7 @@ public final class TrainRun {
             double lastLoss = Double.NaN;
             long[] window = new long[16];
             int wn = 0;
-            try (BufferedWriter w = Files.newBufferedWriter(metrics, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+            try (FileChannel w = FileChannel.open(metrics, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
                 while (trainer.step() < s.steps()) {
                     Trainer.StepResult r = trainer.trainStep(d);
                     long now = System.nanoTime();
@@ -134,47 +159,100 @@ public final class TrainRun {
                     double sps = (k < window.length ? k : k - 1) / Math.max(1e-9, (now - first) / 1e9);
                     double elapsed = elapsedBefore + (now - t0) / 1e9;
                     lastLoss = r.loss();
-                    w.write(String.format(Locale.ROOT, "{\"step\":%d,\"loss\":%.6g,\"loss_action\":%.6g,\"loss_wm\":%.6g,\"lr\":%.6g,\"grad_norm\":%.6g,\"elapsed_s\":%.3f}%n",
-                            r.step(), r.loss(), r.lossAction(), r.lossWm(), r.lr(), r.gradNorm(), elapsed));
+                    ByteBuffer line = ByteBuffer.wrap(metricsLine(r, elapsed).getBytes(StandardCharsets.UTF_8));
+                    while (line.hasRemaining()) w.write(line);
                     l.onStep(r, sps);
                     if (r.step() % s.checkpointEvery() == 0 || r.step() == s.steps()) {
-                        w.flush();
+                        w.force(true);                     // the metrics of every checkpointed step are on disk first
                         trainer.save(ckpt);
                         l.onCheckpoint(r.step());
                     }
                 }
             }
             Path model = out.resolve("model");
-            Path tmp = out.resolve("model.tmp-" + System.nanoTime());
+            Path tmp = out.resolve(".model.tmp-" + System.nanoTime());
             trainer.model().save(tmp);
             spec.write(tmp);
-            if (Files.exists(model)) deleteTree(model);
-            Files.move(tmp, model, StandardCopyOption.ATOMIC_MOVE);
+            AtomicFiles.fsyncDir(tmp);
+            if (Files.exists(model)) {
+                Path old = out.resolve(".model.old-" + System.nanoTime());
+                Files.move(model, old, StandardCopyOption.ATOMIC_MOVE);
+                AtomicFiles.move(tmp, model);
+                AtomicFiles.deleteTree(old);
+            } else {
+                AtomicFiles.move(tmp, model);
+            }
             long params = trainer.model().parameters().stream().mapToLong(p -> p.value().numel()).sum();
             return new Summary(model, trainer.step(), resumedFrom, elapsedBefore + (System.nanoTime() - t0) / 1e9, params, lastLoss);
         }
     }
 
-    /** Keeps the metrics lines with step <= {@code step}; returns the elapsed_s of the last kept line. */
+    /** One metrics.jsonl line, written by Jackson (a NaN or Infinity becomes the string "NaN" / "Infinity": valid JSON). */
+    static String metricsLine(Trainer.StepResult r, double elapsed) throws IOException {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("step", r.step());
+        n.put("loss", r.loss());
+        n.put("loss_action", r.lossAction());
+        n.put("loss_wm", r.lossWm());
+        n.put("lr", r.lr());
+        n.put("grad_norm", r.gradNorm());
+        n.put("elapsed_s", Math.round(elapsed * 1000) / 1000.0);
+        return JSON.writeValueAsString(n) + "\n";
+    }
+
+    private static JsonNode readRunJson(Path runJson) throws IOException {
+        JsonNode n = JSON.readTree(AtomicFiles.readCapped(runJson, MAX_RUN_JSON_BYTES, "run settings"));
+        if (n == null || !n.isObject()) throw new IOException(runJson + ": not a run settings object");
+        return n;
+    }
+
+    /** True when every entry of {@code dir} is a temp file of an interrupted atomic write. */
+    private static boolean onlyTempFiles(Path dir) throws IOException {
+        try (Stream<Path> st = Files.list(dir)) {
+            return st.allMatch(TrainRun::isTemp);
+        }
+    }
+
+    private static boolean isTemp(Path p) {
+        String n = p.getFileName().toString();
+        return n.startsWith(".") && (n.endsWith(".tmp") || n.contains(".tmp-") || n.contains(".old-"));
+    }
+
+    /** Removes the temp files and folders an interrupted run left in its directory. */
+    private static void cleanTemp(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) return;
+        try (Stream<Path> st = Files.list(dir)) {
+            for (Path p : st.filter(TrainRun::isTemp).toList()) AtomicFiles.deleteTree(p);
+        }
+    }
+
+    /**
+     * Keeps the metrics lines with step <= {@code step}; returns the elapsed_s of the last kept line. Only a torn
+     * last line (a kill mid-write) is dropped; an unreadable line before it is an error naming the line, and lines
+     * holding NaN (older files wrote it bare) are kept.
+     */
     static double truncateMetrics(Path metrics, long step) throws IOException {
         if (!Files.exists(metrics)) return 0;
+        List<String> lines = Files.readAllLines(metrics);
         List<String> keep = new ArrayList<>();
         double elapsed = 0;
-        for (String line : Files.readAllLines(metrics)) {
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
             if (line.isBlank()) continue;
             JsonNode n;
             try {
-                n = JSON.readTree(line);
+                n = LENIENT.readTree(line);
             } catch (IOException e) {
-                break;                      // a torn last line
+                if (i == lines.size() - 1) break;       // a torn last line
+                throw new IOException(metrics + ": line " + (i + 1) + " is not valid JSON and not the last line; not truncating it away", e);
             }
             if (n.path("step").asLong() > step) break;
             keep.add(line);
             elapsed = n.path("elapsed_s").asDouble();
         }
-        Path tmp = metrics.resolveSibling(metrics.getFileName() + ".tmp");
-        Files.write(tmp, keep);
-        Files.move(tmp, metrics, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        StringBuilder sb = new StringBuilder();
+        for (String k : keep) sb.append(k).append('\n');
+        AtomicFiles.writeString(metrics, sb.toString());
         return elapsed;
     }
 
@@ -183,7 +261,7 @@ public final class TrainRun {
         List<double[]> rows = new ArrayList<>();
         for (String line : Files.readAllLines(metrics)) {
             if (line.isBlank()) continue;
-            JsonNode n = JSON.readTree(line);
+            JsonNode n = LENIENT.readTree(line);
             rows.add(new double[] {n.path("step").asDouble(), n.path("loss").asDouble(), n.path("loss_action").asDouble(), n.path("loss_wm").asDouble()});
         }
         double[][] out = new double[4][rows.size()];
