@@ -90,7 +90,7 @@ public final class PairedEvaluator {
                 }
             }
             List<Outcome> out = new ArrayList<>();
-            for (Future<Outcome> f : fs) out.add(get(f));
+            for (Future<Outcome> f : fs) out.add(await(f));
             return new Run(out);
         } finally {
             pool.shutdownNow();
@@ -113,7 +113,8 @@ public final class PairedEvaluator {
                 r.meanDrawerFraction()));
     }
 
-    private static <T> T get(Future<T> f) {
+    /** The result of {@code f}; an episode's runtime exception is rethrown as it is, interruption as an error. */
+    public static <T> T await(Future<T> f) {
         try {
             return f.get();
         } catch (InterruptedException e) {
