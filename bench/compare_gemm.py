@@ -59,8 +59,8 @@ def describe_blas():
         np.__version__, lib, corename(), h.openblas_get_num_threads(), h.openblas_get_config().decode())
 
 
-def verify_peer():
-    """Checks numpy's float32 matmul against a float64 product on small cases (a forced OPENBLAS_CORETYPE can
+def verify_peer(matmul=np.matmul):
+    """Checks a float32 matmul (numpy's unless given: compare_torch.py passes torch's) against a float64 product on small cases (a forced OPENBLAS_CORETYPE can
     select kernels that miscompute on some builds). Returns a list of failure descriptions (empty when all pass).
 
     Bound per element: |C32 - C64| <= 2*k*eps32 * (|A| @ |B|), twice the classic k*eps32 worst case for a float32
@@ -74,7 +74,7 @@ def verify_peer():
         A = rng.standard_normal((m, k), dtype=np.float32)
         B = rng.standard_normal((n, k) if nt else (k, n), dtype=np.float32)
         Bop = B.T if nt else B
-        C = np.matmul(A, Bop)
+        C = matmul(A, Bop)
         ref = A.astype(np.float64) @ Bop.astype(np.float64)
         bound = 2.0 * k * eps * (np.abs(A).astype(np.float64) @ np.abs(Bop).astype(np.float64)) + 1e-30
         excess = np.abs(C - ref) / bound

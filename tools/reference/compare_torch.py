@@ -64,8 +64,25 @@ import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench"))
+import compare_gemm  # noqa: E402  (OpenBLAS core name and the float64 check of a float32 matmul)
 import dust_ref as R  # noqa: E402
 import st  # noqa: E402
+
+
+def torch_matmul(a, b):
+    """torch's float32 CPU matmul (BLAS sgemm; a transposed view of b takes its transposed path) on numpy inputs."""
+    return (torch.from_numpy(np.ascontiguousarray(a)) @ torch.from_numpy(b.T.copy()).T).numpy()
+
+
+def blas_check():
+    """Exits with status 2, naming the case, when torch's float32 matmul is wrong (a forced OPENBLAS_CORETYPE can
+    select kernels that miscompute on some builds); the timings would then not be a valid peer."""
+    failures = compare_gemm.verify_peer(torch_matmul)
+    if failures:
+        print("compare_torch.py: torch's float32 matmul (OpenBLAS core %s) gives wrong results:\n  %s"
+              % (compare_gemm.corename(), "\n  ".join(failures)), file=sys.stderr)
+        sys.exit(2)
 
 
 def mem_available():
@@ -233,11 +250,23 @@ def main():
     ap.add_argument("--bench", default="forward,sample4,sample_q16,train")
     ap.add_argument("--lr", type=float, default=1e-4)
     ap.add_argument("--force", action="store_true", help="run train even if it does not seem to fit in memory")
+    ap.add_argument("--corename", action="store_true", help="print the OpenBLAS core torch runs and exit")
+    ap.add_argument("--check-blas", action="store_true",
+                    help="check torch's float32 matmul against float64 (exit 2 when wrong), print the core, exit")
+    if "--corename" in sys.argv or "--check-blas" in sys.argv:
+        torch.zeros(2, 2) @ torch.zeros(2, 2)   # loads the BLAS
+        if "--check-blas" in sys.argv:
+            blas_check()
+        print(compare_gemm.corename())
+        return
     a = ap.parse_args()
 
     torch.set_num_threads(a.threads)
     out = {"peer": "torch", "torch_version": torch.__version__, "threads": torch.get_num_threads(),
-           "env": {k: os.environ.get(k) for k in ("OMP_WAIT_POLICY", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS")}}
+           "env": {k: os.environ.get(k) for k in ("OMP_WAIT_POLICY", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                                                  "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}}
+    torch.zeros(2, 2) @ torch.zeros(2, 2)   # loads the BLAS
+    out["openblas_core"] = compare_gemm.corename()
     t0 = time.perf_counter()
     cfg_path = os.path.join(a.model, "config.json") if a.model else a.config
     with open(cfg_path) as f:

@@ -26,8 +26,8 @@ public final class AdamW {
 
     /** Per-parameter state: first and second moments and the number of updates applied. */
     public static final class State {
-        private final Tensor m;
-        private final Tensor v;
+        private Tensor m;
+        private Tensor v;
         private int step;
 
         /** Moments must be contiguous F32 of the parameter's shape. */
@@ -92,6 +92,10 @@ public final class AdamW {
                 Tensor gc = grad.isContiguous() ? grad : be.copy(grad);
                 State s = state.computeIfAbsent(p, k -> new State(be.zeros(DType.F32, k.shape()),
                         be.zeros(DType.F32, k.shape()), 0));
+                if (!s.m.device().equals(p.value().device())) {     // the module was moved (Module.to): the moments follow once
+                    s.m = s.m.to(p.value().device());
+                    s.v = s.v.to(p.value().device());
+                }
                 s.step++;
                 be.adamw(p.value(), gc, s.m, s.v, lr, beta1, beta2, eps, g.weightDecay(), s.step);
             }
@@ -125,6 +129,8 @@ public final class AdamW {
                     + org.dust4j.tensor.Shape.str(v.shape()) + " do not match parameter " + org.dust4j.tensor.Shape.str(p.shape()));
         }
         Backend be = F.backend(p.value());
+        m = m.to(p.value().device());
+        v = v.to(p.value().device());
         state.put(p, new State(m.isContiguous() ? m : be.copy(m), v.isContiguous() ? v : be.copy(v), step));
     }
 }

@@ -71,12 +71,12 @@ public final class ModelCompare {
         out.put("config", model.resolve("config.json").toString());
         out.put("model_type", m instanceof org.dust4j.model.DustModel ? "dust" : "gr00t_n1_5");
         out.put("params", nparam);
-        out.put("setup_s", round((System.nanoTime() - t0) / 1e9, 2));
-        out.put("rss_after_load_mb", round(peakRssMb(), 1));
-        out.put("heap_used_after_load_mb", round(heapUsedMb(), 1));
+        out.put("setup_s", PeerRun.round((System.nanoTime() - t0) / 1e9, 2));
+        out.put("rss_after_load_mb", PeerRun.round(PeerRun.peakRssMb(), 1));
+        out.put("heap_used_after_load_mb", PeerRun.round(heapUsedMb(), 1));
 
-        Map<String, Tensor> x = read(inputs);
-        Map<String, Tensor> xt = trainInputs != null ? read(trainInputs) : x;
+        Map<String, Tensor> x = PeerRun.read(inputs);
+        Map<String, Tensor> xt = trainInputs != null ? PeerRun.read(trainInputs) : x;
         out.put("batch", x.get("vl").size(0));
         out.put("seq", x.get("vl").size(1));
         out.put("train_batch", xt.get("vl").size(0));
@@ -136,9 +136,7 @@ public final class ModelCompare {
                 }
                 default -> throw new IllegalArgumentException("ModelCompare: unknown benchmark " + name + " (forward, sample4, sample_q16, train)");
             }
-            // warm-up: at least w runs and (not for q16) at least warmupS seconds, so the JIT has compiled the kernels
-            long ws = System.nanoTime();
-            for (int i = 0; i < w || (!name.equals("sample_q16") && System.nanoTime() - ws < warmupS * 1e9); i++) fn.run();
+            PeerRun.warm(fn, w, name.equals("sample_q16") ? 0 : warmupS);   // q16: runs only (each is long)
             if (profile > 0) {
                 ProfilingBackend p = ProfilingBackend.install();
                 long a0 = allocatedBytes();
@@ -151,32 +149,11 @@ public final class ModelCompare {
                         Parallel.threads(), alloc / 1e6 / profile, p.table(wall, profile));
                 continue;
             }
-            double[] ms = new double[n];
-            for (int i = 0; i < n; i++) {
-                long s = System.nanoTime();
-                fn.run();
-                ms[i] = (System.nanoTime() - s) / 1e6;
-            }
-            Map<String, Object> r = new LinkedHashMap<>();
-            r.put("median_ms", round(median(ms), 3));
-            List<Double> all = new ArrayList<>();
-            for (double v : ms) all.add(round(v, 3));
-            r.put("all_ms", all);
-            r.put("peak_rss_mb_so_far", round(peakRssMb(), 1));
-            results.put(name, r);
-            System.err.printf(Locale.ROOT, "# %s: %.3f ms%n", name, median(ms));
+            results.put(name, PeerRun.measure(name, fn, n));
         }
         out.put("results", results);
-        out.put("peak_rss_mb", round(peakRssMb(), 1));
-        System.out.println(json(out, ""));
-    }
-
-    private static Map<String, Tensor> read(Path file) throws Exception {
-        Map<String, Tensor> x = new LinkedHashMap<>();
-        try (SafetensorsFile f = SafetensorsFile.open(file)) {
-            for (String n : f.names()) x.put(n, f.toTensor(n));
-        }
-        return x;
+        out.put("peak_rss_mb", PeerRun.round(PeerRun.peakRssMb(), 1));
+        System.out.println(PeerRun.json(out, ""));
     }
 
     private static Map<String, Tensor> pick(Map<String, Tensor> x, List<String> names) {
@@ -187,30 +164,6 @@ public final class ModelCompare {
             in.put(n, t);
         }
         return in;
-    }
-
-    private static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        int n = s.length;
-        return n == 0 ? Double.NaN : n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-    }
-
-    private static double round(double v, int digits) {
-        double f = Math.pow(10, digits);
-        return Math.round(v * f) / f;
-    }
-
-    /** Peak resident set (VmHWM) in MB, as ru_maxrss on the Python side. */
-    static double peakRssMb() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
-            }
-        } catch (IOException | NumberFormatException e) {
-            return Double.NaN;
-        }
-        return Double.NaN;
     }
 
     /** Bytes allocated so far by all live threads (HotSpot's per-thread counters). */
@@ -225,26 +178,4 @@ public final class ModelCompare {
         return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() >> 20;
     }
 
-    private static String json(Object o, String indent) {
-        if (o instanceof Map<?, ?> m) {
-            StringBuilder sb = new StringBuilder("{\n");
-            int i = 0;
-            for (var e : m.entrySet()) {
-                sb.append(indent).append(' ').append(quote(e.getKey().toString())).append(": ").append(json(e.getValue(), indent + " "));
-                sb.append(++i < m.size() ? ",\n" : "\n");
-            }
-            return sb.append(indent).append('}').toString();
-        }
-        if (o instanceof List<?> l) {
-            StringBuilder sb = new StringBuilder("[");
-            for (int i = 0; i < l.size(); i++) sb.append(i > 0 ? ", " : "").append(json(l.get(i), indent));
-            return sb.append(']').toString();
-        }
-        if (o instanceof String s) return quote(s);
-        return String.valueOf(o);
-    }
-
-    private static String quote(String s) {
-        return '"' + s.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
-    }
 }

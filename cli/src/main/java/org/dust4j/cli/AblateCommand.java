@@ -103,9 +103,15 @@ public final class AblateCommand implements Callable<Integer> {
         }
     }
 
+    @CommandLine.Mixin
+    DeviceOption device;
+
+    private org.dust4j.tensor.Device dev;
+
     @Override
     public Integer call() throws IOException {
         PrintWriter stdout = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+        dev = device.resolve();
         List<Variant> vs = new ArrayList<>();
         for (String v : variants.split(",")) if (!v.isBlank()) vs.add(Variant.parse(v));
         List<Long> ss = longs(seeds);
@@ -171,13 +177,13 @@ public final class AblateCommand implements Callable<Integer> {
                     err.printf(Locale.ROOT, "ablate train %s seed %d step %d%n", v.id(), seed, step);
                     err.flush();
                 }
-            });
+            }, dev);
             TrainCommand.writeLossPng(dir.resolve("metrics.jsonl"), dir.resolve("loss.png"), v.label() + " seed " + seed);
             err.printf(Locale.ROOT, "ablate trained %s seed %d in %.1f s%n", v.id(), seed, sum.seconds());
         }
         double[][] m = TrainRun.readMetrics(dir.resolve("metrics.jsonl"));
         double trainSecs = lastElapsed(dir.resolve("metrics.jsonl"));
-        PolicyModel pm = EvalCommand.loadModel(model);
+        PolicyModel pm = EvalCommand.loadModel(model, dev);
         long params = pm.parameters().stream().mapToLong(p -> p.value().numel()).sum();
         Path evalFile = dir.resolve(evalName);
         Evaluator.Result r;

@@ -60,6 +60,9 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "2", description = "Episodes in parallel (default ${DEFAULT-VALUE}).")
     int threads;
 
+    @CommandLine.Mixin
+    DeviceOption device;
+
     /** models/ next to the working directory, else the repository root above the JAR (cli/target/dust4j.jar). */
     static Path defaultModels() {
         Path cwd = Path.of("models");
@@ -77,6 +80,7 @@ public final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter o = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+        org.dust4j.tensor.Device dev = device.resolve();
         Path dir = models != null ? models : defaultModels();
         List<Task> ts = Task.parseList(tasks);
         Path dustDir = dir.resolve("demo-dust"), grootDir = dir.resolve("demo-gr00t");
@@ -85,7 +89,7 @@ public final class DemoCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("demo checkpoint " + p + " is missing (train it with the command in docs/results.md, or pass --models)");
         }
         long t0 = System.nanoTime();
-        PolicyModel dust = EvalCommand.loadModel(dustDir), groot = EvalCommand.loadModel(grootDir);
+        PolicyModel dust = EvalCommand.loadModel(dustDir, dev), groot = EvalCommand.loadModel(grootDir, dev);
         SimSpec dustSim = SimSpec.read(dustDir), grootSim = SimSpec.read(grootDir);
         o.printf(Locale.ROOT, "dust4j demo: %d tasks x %d episodes, eval seed %d, execute %d of %d actions per chunk, %d threads%n", ts.size(), episodes, seed,
                 execute, dustSim.actionHorizon(), threads);

@@ -17,6 +17,7 @@ import org.dust4j.sim.Evaluator;
 import org.dust4j.sim.Task;
 import org.dust4j.sim.train.ClosedLoop;
 import org.dust4j.sim.train.SimSpec;
+import org.dust4j.tensor.Device;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -60,10 +61,13 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "FILE.json", description = "Also write the result as JSON (atomically).")
     Path out;
 
-    /** Loads a model directory for evaluation, with its simulator settings checked against its config. */
-    static PolicyModel loadModel(Path dir) throws IOException {
+    @CommandLine.Mixin
+    DeviceOption device;
+
+    /** Loads a model directory for evaluation onto {@code device}, with its simulator settings checked against its config. */
+    static PolicyModel loadModel(Path dir, Device device) throws IOException {
         if (!Files.isDirectory(dir)) throw new IllegalArgumentException("--model " + dir + " is not a directory");
-        PolicyModel m = PolicyModel.load(dir);
+        PolicyModel m = PolicyModel.load(dir, 0L, device);
         SimSpec.read(dir).checkAgainst(m.config(), "--model " + dir);
         return m;
     }
@@ -74,7 +78,7 @@ public final class EvalCommand implements Callable<Integer> {
         SamplerOptions opts = new SamplerOptions(actionSteps, q, SamplerOptions.Variant.parse(variant));
         if (threads < 1) throw new IllegalArgumentException("--threads must be >= 1, got " + threads);
         if (out != null) ModelCommands.checkOut(out, null, model);     // never over a file of the model directory
-        PolicyModel m = loadModel(model);
+        PolicyModel m = loadModel(model, device.resolve());
         SimSpec sim = SimSpec.read(model);
         PrintWriter stdout = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         long t0 = System.nanoTime();

@@ -1,6 +1,8 @@
 package org.dust4j.cli;
 
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import jdk.incubator.vector.FloatVector;
 import org.dust4j.tensor.Backends;
@@ -72,7 +74,8 @@ public final class Main implements Callable<Integer> {
         return l.length() <= MAX_ERROR ? l : l.substring(0, MAX_ERROR) + "... (" + (l.length() - MAX_ERROR) + " more characters)";
     }
 
-    @Command(name = "info", mixinStandardHelpOptions = true, description = "Print the engine configuration: JDK, SIMD width, threads, backends.")
+    @Command(name = "info", mixinStandardHelpOptions = true,
+            description = "Print the engine configuration: JDK, SIMD width, threads, backends and devices (CUDA: PTX, cuBLAS, devices).")
     static final class Info implements Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
@@ -85,6 +88,15 @@ public final class Main implements Callable<Integer> {
                     + FloatVector.SPECIES_PREFERRED.length() + " floats per vector)");
             out.println("threads    " + Parallel.threads() + " (override with -Ddust4j.threads=N or DUST4J_THREADS)");
             out.println("backend    " + Backends.cpu().name() + " (default), " + Backends.reference().name() + " (scalar oracle)");
+            List<String> usable = new ArrayList<>(List.of("cpu"));
+            for (Backends.BackendProvider p : Backends.providers()) {
+                out.println("backend    " + p.name() + ":");
+                for (String line : p.describe()) out.println("  " + line);
+                if (p.whyUnavailable() == null) usable.add(p.name());
+            }
+            String env = System.getenv(Backends.DEVICE_ENV);
+            out.println("devices    " + String.join(", ", usable) + " (choose with --device or " + Backends.DEVICE_ENV
+                    + (env == null ? "" : ", now '" + env + "'") + ")");
             return 0;
         }
     }

@@ -14,6 +14,7 @@ import org.dust4j.model.ModelConfig;
 import org.dust4j.model.PolicyModel;
 import org.dust4j.model.SamplerOptions;
 import org.dust4j.tensor.DType;
+import org.dust4j.tensor.Device;
 import org.dust4j.tensor.Shape;
 import org.dust4j.tensor.Tensor;
 import org.dust4j.weights.SafeDType;
@@ -91,9 +92,9 @@ public final class ModelCommands {
         return parent != null && Files.exists(parent) ? parent.toRealPath().resolve(a.getFileName()) : a;
     }
 
-    static PolicyModel loadModel(Path dir) throws SafetensorsException {
+    static PolicyModel loadModel(Path dir, Device device) throws SafetensorsException {
         if (!Files.isDirectory(dir)) throw new IllegalArgumentException("model: " + dir + " is not a directory");
-        return PolicyModel.load(dir);
+        return PolicyModel.load(dir, 0L, device);
     }
 
     /** Options shared by forward, loss and sample. */
@@ -107,6 +108,9 @@ public final class ModelCommands {
         @Option(names = "--out", required = true, paramLabel = "OUT", description = "Output file (safetensors, F32).")
         Path out;
 
+        @CommandLine.Mixin
+        DeviceOption device;
+
         @Option(names = "--allow-non-finite", description = "Accept inputs holding NaN or Infinity (default: an error naming the tensor); "
                 + "they then propagate through the model as in PyTorch.")
         boolean allowNonFinite;
@@ -114,10 +118,11 @@ public final class ModelCommands {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
-        /** Checks that --out overwrites neither the inputs nor a file of the model, then loads the model. */
+        /** Checks the device, then that --out overwrites neither the inputs nor a file of the model, then loads the model there. */
         PolicyModel load() throws IOException {
+            org.dust4j.tensor.Device d = device.resolve();
             checkOut(out, inputs, model);
-            return loadModel(model).allowNonFinite(allowNonFinite);
+            return loadModel(model, d).allowNonFinite(allowNonFinite);
         }
 
         void done(Map<String, Tensor> outputs) {

@@ -70,6 +70,9 @@ public final class TrainCommand implements Callable<Integer> {
             description = "Image encoder: the v1 frozen random stand-in, or the v2 oracle / learned encoder (default ${DEFAULT-VALUE}).")
     String visionEncoder;
 
+    @CommandLine.Mixin
+    DeviceOption device;
+
     /** The config and simulator settings of a --variant / --config choice. */
     static ModelConfig resolveConfig(String variant, Path config) {
         if (variant != null && config != null) throw new IllegalArgumentException("give either --variant or --config, not both");
@@ -87,6 +90,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter err = spec.commandLine().getErr(), stdout = spec.commandLine().getOut();
+        org.dust4j.tensor.Device dev = device.resolve();
         ModelConfig cfg = resolveConfig(variant, config);
         SimSpec sim = simSpec(cfg).withVisionEncoder(visionEncoder);
         TrainRun.Settings s = new TrainRun.Settings(steps, batch, lr, seed, checkpointEvery);
@@ -96,7 +100,7 @@ public final class TrainCommand implements Callable<Integer> {
             sum = TrainRun.run(data, cfg, sim, s, out, resume, p == null ? new TrainRun.Listener() {
                 @Override
                 public void onCheckpoint(long step) { writeLossPng(out.resolve("metrics.jsonl"), out.resolve("loss.png"), null); }
-            } : p);
+            } : p, dev);
         } finally {
             if (p != null) p.close();
         }

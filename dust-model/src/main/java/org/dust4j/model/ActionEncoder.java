@@ -26,7 +26,7 @@ public final class ActionEncoder extends Module {
     public Var forward(Var actions, float[] t, Tensor ids) {
         int[] s = actions.shape();
         Var a = W1.forward(actions, ids);
-        Var e = Var.constant(Sinusoids.actionTimestep(t, s[1], width));
+        Var e = Var.constant(Sinusoids.actionTimestep(t, s[1], width).to(device()));
         Var x = F.silu(W2.forward(F.concat(List.of(a, e), 2), ids));
         return W3.forward(x, ids);
     }

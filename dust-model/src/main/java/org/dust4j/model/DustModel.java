@@ -28,7 +28,7 @@ public final class DustModel extends PolicyModel {
     public final Mlp visionEncoder;
     public final Mlp visionDecoder;
     public final Dit model;
-    private final Tensor visionPos;
+    private Tensor visionPos;
 
     /** The {@code model.*} part: timestep encoder, blocks and the two output AdaLNs + projections. */
     public static final class Dit extends Module {
@@ -116,6 +116,7 @@ public final class DustModel extends PolicyModel {
         Var eO = model.timestepEncoder.forward(tO);
         Var actionTok = F.add(actionEncoder.forward(aTau, tA, ids), F.narrow(positionEmbedding.weight, 0, 0, ta));
         Var x = F.concat(List.of(stateEncoder.forward(state, ids), actionTok), 1);             // [B,1+Ta,D]
+        if (!visionPos.device().equals(device())) visionPos = visionPos.to(device());            // once, after Module.to
         Var c = F.add(visionEncoder.forward(oTau), Var.constant(visionPos));                    // [B,To,D]
         if (cfg.singleStream()) {
             int nA = 1 + ta, nO = cfg.numVisionTokens();

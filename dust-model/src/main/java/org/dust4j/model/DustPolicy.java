@@ -3,6 +3,7 @@ package org.dust4j.model;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.dust4j.tensor.Device;
 import org.dust4j.tensor.Rng;
 import org.dust4j.tensor.Tensor;
 import org.dust4j.weights.SafetensorsException;
@@ -34,7 +35,15 @@ public final class DustPolicy {
 
     /** Loads a model directory (config.json + model.safetensors or shards) with the default sampler options. */
     public static DustPolicy load(Path dir) throws SafetensorsException {
-        return new DustPolicy(PolicyModel.load(dir), SamplerOptions.defaults());
+        return load(dir, Device.CPU);
+    }
+
+    /**
+     * Loads a model directory onto {@code device} (e.g. {@code Backends.device("cuda")}): parameters live there, each
+     * call uploads the observation and downloads the chunk.
+     */
+    public static DustPolicy load(Path dir, Device device) throws SafetensorsException {
+        return new DustPolicy(PolicyModel.load(dir, 0L, device), SamplerOptions.defaults());
     }
 
     /** The same policy with other sampler options (N_A, q, variant). */
@@ -76,7 +85,7 @@ public final class DustPolicy {
 
     private static float[][] rows(Tensor t) {
         int n = t.size(1), d = t.size(2);
-        float[] all = t.to(org.dust4j.tensor.Device.CPU).toFloatArray();   // the result, once per call
+        float[] all = t.to(Device.CPU).toFloatArray();   // the result, once per call
         float[][] r = new float[n][d];
         for (int i = 0; i < n; i++) System.arraycopy(all, i * d, r[i], 0, d);
         return r;

@@ -154,7 +154,7 @@ public final class Gr00tModel extends PolicyModel {
         Var v = velocity(processVl(Var.constant(in.get("vl"))), Var.constant(in.get("state")), Var.constant(interpolate(a, eps, tau)),
                 bucketsOf(tau, cfg.buckets()), ids);
         Var lossA = actionLoss(v, a, eps, in.get("action_mask"), has);
-        return new Losses(lossA, lossA, Var.constant(Tensor.zeros()));
+        return new Losses(lossA, lossA, Var.constant(Tensor.zeros().to(device())));
     }
 
     /** A = noise; for k < N: t = bucket(k/N); A += v(A, t)/N. */

@@ -68,7 +68,7 @@ public abstract sealed class PolicyModel extends Module permits DustModel, Gr00t
 
     /** {@code dust4j forward}: validates the inputs and returns the velocities (no tape, current train/eval mode). */
     public Map<String, Tensor> forward(Map<String, Tensor> inputs) {
-        Map<String, Tensor> in = forwardSpec().check(inputs, allowNonFinite);
+        Map<String, Tensor> in = onDevice(forwardSpec().check(inputs, allowNonFinite));
         try (var g = GradMode.noGrad()) {
             Map<String, Tensor> out = new LinkedHashMap<>();
             forwardChecked(in).forEach((k, v) -> out.put(k, v.value()));
@@ -82,18 +82,35 @@ public abstract sealed class PolicyModel extends Module permits DustModel, Gr00t
         if (in.get("vl").size(0) == 0) {
             throw new InputSpec.InputException("loss: input 'vl' has batch size 0; the loss of an empty batch is undefined (forward and sample accept B = 0)");
         }
-        return lossChecked(in);
+        return lossChecked(onDevice(in));
     }
 
     /**
      * {@code dust4j sample}: validates and runs the sampler without a tape. The cross-attention keys/values of the
-     * VL features are computed once per call ({@link ContextCache}): every step attends to the same features.
+     * VL features are computed once per call ({@link ContextCache}): every step attends to the same features; the
+     * weights of the linear layers are packed for the GEMM once per call ({@link org.dust4j.tensor.GemmPack}).
      */
     public Map<String, Tensor> sample(Map<String, Tensor> inputs, SamplerOptions options) {
-        Map<String, Tensor> in = sampleSpec().check(inputs, allowNonFinite);
-        try (var g = GradMode.noGrad(); var kv = ContextCache.open()) {
+        Map<String, Tensor> in = onDevice(sampleSpec().check(inputs, allowNonFinite));
+        try (var g = GradMode.noGrad(); var kv = ContextCache.open(); var pk = org.dust4j.tensor.GemmPack.open()) {
             return sampleChecked(in, options);
         }
+    }
+
+    /** Inputs read on the host (per-sample schedule values and the loss masks, whose sum decides L_A = 0): never moved. */
+    static final java.util.Set<String> HOST_INPUTS = java.util.Set.of("tau_action", "tau_vision", "has_action", "action_mask");
+
+    /**
+     * The float inputs on the model's device (one upload each; no-op on the CPU). Integer inputs (embodiment ids,
+     * buckets) and {@link #HOST_INPUTS} stay where they are: they are validated and turned into per-sample host values
+     * there (the fused loss uploads the masks it needs), so nothing computed on the device is read back.
+     */
+    Map<String, Tensor> onDevice(Map<String, Tensor> in) {
+        Device d = device();
+        if (d.equals(Device.CPU)) return in;
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        in.forEach((k, v) -> out.put(k, v.dtype().isFloating() && !HOST_INPUTS.contains(k) ? v.to(d) : v));
+        return out;
     }
 
     // ------------------------------------------------------------------ creation, loading, saving
@@ -149,6 +166,11 @@ public abstract sealed class PolicyModel extends Module permits DustModel, Gr00t
      * memory is the weights themselves.
      */
     public static PolicyModel load(Path dir, long seed) throws SafetensorsException {
+        return load(dir, seed, Device.CPU);
+    }
+
+    /** As {@link #load(Path, long)}, then moved to {@code device} ({@link Module#to}). */
+    public static PolicyModel load(Path dir, long seed, Device device) throws SafetensorsException {
         ModelConfig config = ModelConfig.read(dir);
         requireMemory(config, 1, "load " + dir);
         PolicyModel m = create(config, ParamInit.placeholders(seed));
@@ -159,6 +181,7 @@ public abstract sealed class PolicyModel extends Module permits DustModel, Gr00t
             m.loadWeights(fileBytes(src) > BIG_FILE ? new PageRelease(src) : src);
         }
         m.eval();
+        m.to(device);
         return m;
     }
 
@@ -185,9 +208,9 @@ public abstract sealed class PolicyModel extends Module permits DustModel, Gr00t
         return StateDict.load(src, slots(), o);
     }
 
-    /** Parameter slots for {@link StateDict}. */
+    /** Parameter slots for {@link StateDict}: values are read as CPU tensors and written back to each parameter's device. */
     public Map<String, StateDict.Slot> slots() {
-        return StateDict.slots(namedParameters(), Var::value, Var::setValue);
+        return StateDict.slots(namedParameters(), v -> v.value().to(Device.CPU), (v, t) -> v.setValue(t.to(v.value().device())));
     }
 
     /** Writes {@code config.json} and {@code model.safetensors} (F32, names with the prefix) into {@code dir}, atomically each. */
@@ -211,7 +234,7 @@ public abstract sealed class PolicyModel extends Module permits DustModel, Gr00t
             boolean ada = name.matches(".*\\.norm1(_context)?\\.linear\\.(weight|bias)")
                     || name.matches(".*\\.norm_cross(_context)?\\.linear\\.(weight|bias)")
                     || name.matches("model\\.proj_out_1(_context)?\\.(weight|bias)");
-            if (ada) p.setValue(Tensor.zeros(p.shape()));
+            if (ada) p.setValue(Tensor.zeros(p.shape()).to(p.value().device()));
         });
     }
 

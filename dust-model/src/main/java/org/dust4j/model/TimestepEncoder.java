@@ -27,7 +27,7 @@ public final class TimestepEncoder extends Module {
 
     /** t [B] integer buckets (as float) -> [B, D]. */
     public Var forward(float[] t) {
-        Var e = Var.constant(Sinusoids.timestep256(t));
+        Var e = Var.constant(Sinusoids.timestep256(t).to(device()));       // built on the host from B bucket values
         return embedder.linear2.forward(F.silu(embedder.linear1.forward(e)));
     }
 

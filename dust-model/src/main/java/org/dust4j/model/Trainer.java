@@ -129,7 +129,8 @@ public final class Trainer {
             long noiseSeed = Rng.bits(options.seed(), step * acc + micro);
             PolicyModel.Losses l;
             try {
-                l = model.loss(FlowNoise.complete(data.batch(step, micro), model.config(), noiseSeed, model.device()));
+                // noise drawn on the host like every input (validated there, e.g. finite), uploaded once by the model
+                l = model.loss(FlowNoise.complete(data.batch(step, micro), model.config(), noiseSeed));
             } catch (InputSpec.InputException e) {
                 throw new InputSpec.InputException("training step " + (step + 1) + ": " + e.getMessage());
             }
@@ -173,14 +174,12 @@ public final class Trainer {
         public long step() { return step; }
     }
 
-    /** L2 norm over every gradient (when clipping is off), in double. */
+    /**
+     * L2 norm over every gradient (when clipping is off): {@link GradClip#clipGradNorm} with an infinite bound, which
+     * never scales; in double on the CPU, summed on the device with one scalar read otherwise.
+     */
     private static double gradNorm(PolicyModel m) {
-        double ss = 0;
-        for (Var p : m.parameters()) {
-            if (p.grad() == null) continue;
-            for (float g : p.grad().toFloatArray()) ss += (double) g * g;
-        }
-        return Math.sqrt(ss);
+        return GradClip.clipGradNorm(m.parameters(), Double.POSITIVE_INFINITY);
     }
 
     // ------------------------------------------------------------------ checkpoints

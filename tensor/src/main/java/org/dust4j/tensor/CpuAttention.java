@@ -68,28 +68,32 @@ final class CpuAttention {
     private static final float ROUND_MAGIC = 12582912f; // 1.5 * 2^23: adding it rounds to an integer in the low bits
 
     /**
-     * e^x for x in about [-87, 88], 0 below -87. Range reduction x = n ln2 + r, |r| <= ln2/2, and a degree-7
-     * Taylor polynomial (relative error ~1e-8 before rounding, so within 2 ulp); built only from exactly
-     * specified operations, so it gives the same bits compiled or interpreted.
+     * s[off, off+n) = e^(s - shift) in place, n a multiple of the vector length: e^x for x in about [-87, 88], 0 below
+     * -87. Range reduction x = n ln2 + r, |r| <= ln2/2, and a degree-7 Taylor polynomial (relative error ~1e-8
+     * before rounding, so within 2 ulp); built only from exactly specified operations, so it gives the same bits
+     * compiled or interpreted. Arrays in and out, never a vector (see {@link CpuElementwiseMath}).
      */
-    static FloatVector exp(FloatVector x) {
-        VectorMask<Float> under = x.compare(VectorOperators.LT, -87f);
-        FloatVector xc = x.max(-87f).min(88f);
-        FloatVector tm = xc.mul(LOG2E).add(ROUND_MAGIC);
-        FloatVector n = tm.sub(ROUND_MAGIC);
-        FloatVector r = n.mul(-LN2_HI).add(xc); // n * LN2_HI is exact (LN2_HI has 9 significant bits)
-        r = n.fma(FloatVector.broadcast(S, -LN2_LO), r);
-        FloatVector p = FloatVector.broadcast(S, 1f / 5040f);
-        p = p.fma(r, FloatVector.broadcast(S, 1f / 720f));
-        p = p.fma(r, FloatVector.broadcast(S, 1f / 120f));
-        p = p.fma(r, FloatVector.broadcast(S, 1f / 24f));
-        p = p.fma(r, FloatVector.broadcast(S, 1f / 6f));
-        p = p.fma(r, FloatVector.broadcast(S, 0.5f));
-        p = p.fma(r, FloatVector.broadcast(S, 1f));
-        p = p.fma(r, FloatVector.broadcast(S, 1f));
-        IntVector bits = tm.reinterpretAsInts().sub(0x4B400000 - 127).lanewise(VectorOperators.LSHL, 23);
-        FloatVector pow2 = bits.reinterpretAsFloats();
-        return p.mul(pow2).blend(0f, under);
+    static void expShifted(float[] s, int off, int n, float shift) {
+        FloatVector sh = FloatVector.broadcast(S, shift);
+        for (int j = 0; j < n; j += L) {
+            FloatVector x = FloatVector.fromArray(S, s, off + j).sub(sh);
+            VectorMask<Float> under = x.compare(VectorOperators.LT, -87f);
+            FloatVector xc = x.max(-87f).min(88f);
+            FloatVector tm = xc.mul(LOG2E).add(ROUND_MAGIC);
+            FloatVector nf = tm.sub(ROUND_MAGIC);
+            FloatVector r = nf.mul(-LN2_HI).add(xc); // n * LN2_HI is exact (LN2_HI has 9 significant bits)
+            r = nf.fma(FloatVector.broadcast(S, -LN2_LO), r);
+            FloatVector p = FloatVector.broadcast(S, 1f / 5040f);
+            p = p.fma(r, FloatVector.broadcast(S, 1f / 720f));
+            p = p.fma(r, FloatVector.broadcast(S, 1f / 120f));
+            p = p.fma(r, FloatVector.broadcast(S, 1f / 24f));
+            p = p.fma(r, FloatVector.broadcast(S, 1f / 6f));
+            p = p.fma(r, FloatVector.broadcast(S, 0.5f));
+            p = p.fma(r, FloatVector.broadcast(S, 1f));
+            p = p.fma(r, FloatVector.broadcast(S, 1f));
+            IntVector bits = tm.reinterpretAsInts().sub(0x4B400000 - 127).lanewise(VectorOperators.LSHL, 23);
+            p.mul(bits.reinterpretAsFloats()).blend(0f, under).intoArray(s, off + j);
+        }
     }
 
     // ------------------------------------------------------------ micro-kernel
@@ -343,7 +347,7 @@ final class CpuAttention {
         private static final ThreadLocal<Scratch> LOCAL = new ThreadLocal<>();
 
         float[] kt = new float[0], vp = new float[0], q = new float[0], acc = new float[0];
-        final float[] s = new float[MR * TILE_K], m = new float[QB], lsum = new float[QB * L], alpha = new float[MR];
+        final float[] s = new float[MR * TILE_K], m = new float[QB], lsum = new float[QB * L], alpha = new float[MR], one = new float[L];
 
         static Scratch get(int dh, int dhp, int tkp, int tk) {
             Scratch sc = LOCAL.get();
@@ -360,7 +364,7 @@ final class CpuAttention {
     private static void forwardBlock(Scratch sc, View qv, int qBase, int i0, int nrows, float[] kt, int tkp, float[] vp,
                                      int tk, int dh, int dhp, float scale, float[] out, float[] lse, int outRow) {
         int rowsPadded = roundUp(nrows, MR);
-        float[] qb = sc.q, s = sc.s, m = sc.m, lsum = sc.lsum, acc = sc.acc, alpha = sc.alpha;
+        float[] qb = sc.q, s = sc.s, m = sc.m, lsum = sc.lsum, acc = sc.acc, alpha = sc.alpha, one = sc.one;
         // Q rows pre-multiplied by the scale; padding rows are zero and their results are dropped
         Arrays.fill(qb, 0, rowsPadded * dh, 0f);
         packRows(qv, qBase, i0, nrows, dh, qb, dh, scale);
@@ -378,24 +382,26 @@ final class CpuAttention {
                     FloatVector mx = negInf;
                     for (int j = 0; j < jnp; j += L) mx = mx.max(FloatVector.fromArray(S, s, so + j));
                     float mOld = m[row], mNew = Math.max(mOld, mx.reduceLanes(VectorOperators.MAX));
-                    float a = mOld == mNew ? 1f : mOld == Float.NEGATIVE_INFINITY ? 0f
-                            : exp(FloatVector.broadcast(S, mOld - mNew)).lane(0);
+                    float a;
+                    if (mOld == mNew) a = 1f;
+                    else if (mOld == Float.NEGATIVE_INFINITY) a = 0f;
+                    else {
+                        one[0] = mOld;
+                        expShifted(one, 0, L, mNew);   // lane 0: e^(mOld - mNew), the other lanes unused
+                        a = one[0];
+                    }
                     m[row] = mNew;
                     alpha[i] = a;
-                    FloatVector vm = FloatVector.broadcast(S, mNew);
                     FloatVector sum = FloatVector.fromArray(S, lsum, row * L).mul(a);
-                    for (int j = 0; j < jnp; j += L) {
-                        FloatVector e = exp(FloatVector.fromArray(S, s, so + j).sub(vm));
-                        e.intoArray(s, so + j);
-                        sum = sum.add(e);
-                    }
+                    expShifted(s, so, jnp, mNew);
+                    for (int j = 0; j < jnp; j += L) sum = sum.add(FloatVector.fromArray(S, s, so + j));
                     sum.intoArray(lsum, row * L);
                 }
                 accumulate4(acc, r0 * dhp, dhp, alpha, s, TILE_K, vp, dhp, j0, jn, dhp);
             }
         }
         for (int i = 0; i < nrows; i++) {
-            float l = CpuNorm.sumLanes(FloatVector.fromArray(S, lsum, i * L));
+            float l = CpuNorm.sumLanes(FloatVector.fromArray(S, lsum, i * L).toArray());
             float inv = 1f / l;
             int o = (outRow + i) * dh, a = i * dhp;
             for (int c = 0; c < dh; c++) out[o + c] = acc[a + c] * inv;
@@ -463,9 +469,10 @@ final class CpuAttention {
                 for (int i = 0; i < MR; i++) {
                     int so = i * TILE_K;
                     FloatVector negL = FloatVector.broadcast(S, -l[r0 + i]), vdelta = FloatVector.broadcast(S, delta[r0 + i]);
+                    for (int j = 0; j < jnp; j += L) FloatVector.fromArray(S, pt, so + j).fma(vscale, negL).intoArray(pt, so + j);
+                    expShifted(pt, so, jnp, 0f);
                     for (int j = 0; j < jnp; j += L) {
-                        FloatVector pr = exp(FloatVector.fromArray(S, pt, so + j).fma(vscale, negL));
-                        pr.intoArray(pt, so + j);
+                        FloatVector pr = FloatVector.fromArray(S, pt, so + j);
                         pr.mul(FloatVector.fromArray(S, dpt, so + j).sub(vdelta)).mul(vscale).intoArray(dpt, so + j);
                     }
                 }

@@ -105,6 +105,15 @@ public final class CpuBackend implements Backend {
     public Tensor concat(List<Tensor> parts, int axis) { return CpuIndex.concat(parts, axis); }
 
     @Override
+    public NormResult adaLn(Tensor x, Tensor scale, Tensor shift, float eps) { return CpuNorm.adaLn(x, scale, shift, eps); }
+
+    @Override
+    public Tensor gatedResidual(Tensor x, Tensor h, Tensor gate) { return CpuFused.gatedResidual(x, h, gate); }
+
+    @Override
+    public Tensor categoryLinear(Tensor x, Tensor w, Tensor bias, Tensor ids) { return CpuFused.categoryLinear(x, w, bias, ids); }
+
+    @Override
     public void adamw(Tensor param, Tensor grad, Tensor m, Tensor v, float lr, float beta1, float beta2, float eps,
                       float weightDecay, int step) {
         CpuElementwise.adamw(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step);

@@ -205,7 +205,11 @@ final class CpuElementwise {
         });
     }
 
-    /** o[oo, oo+n) = a op b where each operand is a dense span (stride 1) or one broadcast value (stride 0). */
+    /**
+     * o[oo, oo+n) = a op b where each operand is a dense span (stride 1) or one broadcast value (stride 0). One loop
+     * per op and operand layout, with only Vector API calls inside (no helper takes a vector: see
+     * {@link CpuElementwiseMath}); the last n % L elements in scalar float, which is the same arithmetic.
+     */
     static void binarySpan(Ops.Binary op, float[] a, int ao, int as, float[] b, int bo, int bs, float[] o, int oo, int n) {
         if (as == 0 && bs == 0) {
             Arrays.fill(o, oo, oo + n, ReferenceBackend.applyBinary(op, a[ao], b[bo]));
@@ -213,38 +217,36 @@ final class CpuElementwise {
         }
         int i = 0, ub = SP.loopBound(n);
         if (as == 1 && bs == 1) {
-            for (; i < ub; i += L) bin(op, FloatVector.fromArray(SP, a, ao + i), FloatVector.fromArray(SP, b, bo + i)).intoArray(o, oo + i);
-            if (i < n) {
-                VectorMask<Float> m = SP.indexInRange(i, n);
-                bin(op, FloatVector.fromArray(SP, a, ao + i, m), FloatVector.fromArray(SP, b, bo + i, m)).intoArray(o, oo + i, m);
+            switch (op) {
+                case ADD -> { for (; i < ub; i += L) FloatVector.fromArray(SP, a, ao + i).add(FloatVector.fromArray(SP, b, bo + i)).intoArray(o, oo + i); }
+                case SUB -> { for (; i < ub; i += L) FloatVector.fromArray(SP, a, ao + i).sub(FloatVector.fromArray(SP, b, bo + i)).intoArray(o, oo + i); }
+                case MUL -> { for (; i < ub; i += L) FloatVector.fromArray(SP, a, ao + i).mul(FloatVector.fromArray(SP, b, bo + i)).intoArray(o, oo + i); }
+                case DIV -> { for (; i < ub; i += L) FloatVector.fromArray(SP, a, ao + i).div(FloatVector.fromArray(SP, b, bo + i)).intoArray(o, oo + i); }
+                case MAX -> { for (; i < ub; i += L) FloatVector.fromArray(SP, a, ao + i).max(FloatVector.fromArray(SP, b, bo + i)).intoArray(o, oo + i); }
+                case MIN -> { for (; i < ub; i += L) FloatVector.fromArray(SP, a, ao + i).min(FloatVector.fromArray(SP, b, bo + i)).intoArray(o, oo + i); }
             }
         } else if (as == 1) {
             FloatVector y = FloatVector.broadcast(SP, b[bo]);
-            for (; i < ub; i += L) bin(op, FloatVector.fromArray(SP, a, ao + i), y).intoArray(o, oo + i);
-            if (i < n) {
-                VectorMask<Float> m = SP.indexInRange(i, n);
-                bin(op, FloatVector.fromArray(SP, a, ao + i, m), y).intoArray(o, oo + i, m);
+            switch (op) {
+                case ADD -> { for (; i < ub; i += L) FloatVector.fromArray(SP, a, ao + i).add(y).intoArray(o, oo + i); }
+                case SUB -> { for (; i < ub; i += L) FloatVector.fromArray(SP, a, ao + i).sub(y).intoArray(o, oo + i); }
+                case MUL -> { for (; i < ub; i += L) FloatVector.fromArray(SP, a, ao + i).mul(y).intoArray(o, oo + i); }
+                case DIV -> { for (; i < ub; i += L) FloatVector.fromArray(SP, a, ao + i).div(y).intoArray(o, oo + i); }
+                case MAX -> { for (; i < ub; i += L) FloatVector.fromArray(SP, a, ao + i).max(y).intoArray(o, oo + i); }
+                case MIN -> { for (; i < ub; i += L) FloatVector.fromArray(SP, a, ao + i).min(y).intoArray(o, oo + i); }
             }
         } else {
             FloatVector x = FloatVector.broadcast(SP, a[ao]);
-            for (; i < ub; i += L) bin(op, x, FloatVector.fromArray(SP, b, bo + i)).intoArray(o, oo + i);
-            if (i < n) {
-                VectorMask<Float> m = SP.indexInRange(i, n);
-                bin(op, x, FloatVector.fromArray(SP, b, bo + i, m)).intoArray(o, oo + i, m);
+            switch (op) {
+                case ADD -> { for (; i < ub; i += L) x.add(FloatVector.fromArray(SP, b, bo + i)).intoArray(o, oo + i); }
+                case SUB -> { for (; i < ub; i += L) x.sub(FloatVector.fromArray(SP, b, bo + i)).intoArray(o, oo + i); }
+                case MUL -> { for (; i < ub; i += L) x.mul(FloatVector.fromArray(SP, b, bo + i)).intoArray(o, oo + i); }
+                case DIV -> { for (; i < ub; i += L) x.div(FloatVector.fromArray(SP, b, bo + i)).intoArray(o, oo + i); }
+                case MAX -> { for (; i < ub; i += L) x.max(FloatVector.fromArray(SP, b, bo + i)).intoArray(o, oo + i); }
+                case MIN -> { for (; i < ub; i += L) x.min(FloatVector.fromArray(SP, b, bo + i)).intoArray(o, oo + i); }
             }
         }
-    }
-
-    /** Lane-wise binary op; MAX/MIN follow Math.max/min (NaN propagates), as the oracle does. */
-    private static FloatVector bin(Ops.Binary op, FloatVector x, FloatVector y) {
-        return switch (op) {
-            case ADD -> x.add(y);
-            case SUB -> x.sub(y);
-            case MUL -> x.mul(y);
-            case DIV -> x.div(y);
-            case MAX -> x.max(y);
-            case MIN -> x.min(y);
-        };
+        for (; i < n; i++) o[oo + i] = ReferenceBackend.applyBinary(op, a[ao + i * as], b[bo + i * bs]);
     }
 
     // ------------------------------------------------------------ one-input maps
@@ -284,129 +286,63 @@ final class CpuElementwise {
         return out;
     }
 
+    /** One loop per op (see {@link #binarySpan}); the last n % L elements in scalar float, the same arithmetic. */
     private static void scalarSpan(Ops.Scalar op, float s, float[] x, int xo, float[] o, int oo, int n) {
-        if (op == Ops.Scalar.POW && s != 2f) {   // general powers stay scalar: (float) Math.pow, as the oracle
-            for (int i = 0; i < n; i++) o[oo + i] = ReferenceBackend.applyScalar(op, x[xo + i], s);
-            return;
-        }
         int i = 0, ub = SP.loopBound(n);
-        for (; i < ub; i += L) scal(op, FloatVector.fromArray(SP, x, xo + i), s).intoArray(o, oo + i);
-        if (i < n) {
-            VectorMask<Float> m = SP.indexInRange(i, n);
-            scal(op, FloatVector.fromArray(SP, x, xo + i, m), s).intoArray(o, oo + i, m);
+        FloatVector sv = FloatVector.broadcast(SP, s);
+        switch (op) {
+            case ADD -> { for (; i < ub; i += L) FloatVector.fromArray(SP, x, xo + i).add(sv).intoArray(o, oo + i); }
+            case SUB -> { for (; i < ub; i += L) FloatVector.fromArray(SP, x, xo + i).sub(sv).intoArray(o, oo + i); }
+            case MUL -> { for (; i < ub; i += L) FloatVector.fromArray(SP, x, xo + i).mul(sv).intoArray(o, oo + i); }
+            case DIV -> { for (; i < ub; i += L) FloatVector.fromArray(SP, x, xo + i).div(sv).intoArray(o, oo + i); }
+            case RSUB -> { for (; i < ub; i += L) sv.sub(FloatVector.fromArray(SP, x, xo + i)).intoArray(o, oo + i); }
+            case RDIV -> { for (; i < ub; i += L) sv.div(FloatVector.fromArray(SP, x, xo + i)).intoArray(o, oo + i); }
+            // only s == 2 is vectorised: x*x is exactly (float) Math.pow(x, 2); general powers stay scalar, as the oracle
+            case POW -> { if (s == 2f) for (; i < ub; i += L) { FloatVector v = FloatVector.fromArray(SP, x, xo + i); v.mul(v).intoArray(o, oo + i); } }
+            case MAX -> { for (; i < ub; i += L) FloatVector.fromArray(SP, x, xo + i).max(sv).intoArray(o, oo + i); }
+            case MIN -> { for (; i < ub; i += L) FloatVector.fromArray(SP, x, xo + i).min(sv).intoArray(o, oo + i); }
         }
-    }
-
-    private static FloatVector scal(Ops.Scalar op, FloatVector x, float s) {
-        return switch (op) {
-            case ADD -> x.add(s);
-            case SUB -> x.sub(s);
-            case MUL -> x.mul(s);
-            case DIV -> x.div(s);
-            case RSUB -> FloatVector.broadcast(SP, s).sub(x);
-            case RDIV -> FloatVector.broadcast(SP, s).div(x);
-            case POW -> x.mul(x);   // only s == 2 gets here: x*x is exactly (float) Math.pow(x, 2)
-            case MAX -> x.max(s);
-            case MIN -> x.min(s);
-        };
+        for (; i < n; i++) o[oo + i] = ReferenceBackend.applyScalar(op, x[xo + i], s);
     }
 
     static Tensor unary(Ops.Unary op, Tensor x) {
         Checks.requireF32(op.name().toLowerCase(), x);
         Tensor out = Tensor.zeros(x.shape());
-        map1(x, out, switch (op) {   // the transcendental ops get a loop each, compiled with its own profile
-            case EXP -> CpuElementwise::expSpan;
-            case LOG -> CpuElementwise::logSpan;
-            case TANH -> CpuElementwise::tanhSpan;
-            case SIGMOID -> CpuElementwise::sigmoidSpan;
-            case SILU -> CpuElementwise::siluSpan;
-            case GELU_TANH -> CpuElementwise::geluSpan;
-            default -> (v, vo, o, oo, n) -> {
-                int i = 0, ub = SP.loopBound(n);
-                for (; i < ub; i += L) un(op, FloatVector.fromArray(SP, v, vo + i)).intoArray(o, oo + i);
-                if (i < n) {
-                    VectorMask<Float> m = SP.indexInRange(i, n);
-                    un(op, FloatVector.fromArray(SP, v, vo + i, m)).intoArray(o, oo + i, m);
-                }
-            };
-        });
+        map1(x, out, (v, vo, o, oo, n) -> unarySpan(op, v, vo, o, oo, n));
         return out;
     }
 
-    private static void expSpan(float[] x, int xo, float[] o, int oo, int n) {
-        int i = 0;
-        for (; i < SP.loopBound(n); i += L) CpuElementwiseMath.exp(FloatVector.fromArray(SP, x, xo + i)).intoArray(o, oo + i);
-        if (i < n) {
-            VectorMask<Float> m = SP.indexInRange(i, n);
-            CpuElementwiseMath.exp(FloatVector.fromArray(SP, x, xo + i, m)).intoArray(o, oo + i, m);
-        }
-    }
-
-    private static void logSpan(float[] x, int xo, float[] o, int oo, int n) {
-        int i = 0;
-        for (; i < SP.loopBound(n); i += L) CpuElementwiseMath.log(FloatVector.fromArray(SP, x, xo + i)).intoArray(o, oo + i);
-        if (i < n) {
-            VectorMask<Float> m = SP.indexInRange(i, n);
-            CpuElementwiseMath.log(FloatVector.fromArray(SP, x, xo + i, m)).intoArray(o, oo + i, m);
-        }
-    }
-
-    private static void tanhSpan(float[] x, int xo, float[] o, int oo, int n) {
-        int i = 0;
-        for (; i < SP.loopBound(n); i += L) CpuElementwiseMath.tanh(FloatVector.fromArray(SP, x, xo + i)).intoArray(o, oo + i);
-        if (i < n) {
-            VectorMask<Float> m = SP.indexInRange(i, n);
-            CpuElementwiseMath.tanh(FloatVector.fromArray(SP, x, xo + i, m)).intoArray(o, oo + i, m);
-        }
-    }
-
-    private static void sigmoidSpan(float[] x, int xo, float[] o, int oo, int n) {
-        int i = 0;
-        for (; i < SP.loopBound(n); i += L) CpuElementwiseMath.sigmoid(FloatVector.fromArray(SP, x, xo + i)).intoArray(o, oo + i);
-        if (i < n) {
-            VectorMask<Float> m = SP.indexInRange(i, n);
-            CpuElementwiseMath.sigmoid(FloatVector.fromArray(SP, x, xo + i, m)).intoArray(o, oo + i, m);
-        }
-    }
-
-    private static void siluSpan(float[] x, int xo, float[] o, int oo, int n) {
-        int i = 0;
-        for (; i < SP.loopBound(n); i += L) CpuElementwiseMath.silu(FloatVector.fromArray(SP, x, xo + i)).intoArray(o, oo + i);
-        if (i < n) {
-            VectorMask<Float> m = SP.indexInRange(i, n);
-            CpuElementwiseMath.silu(FloatVector.fromArray(SP, x, xo + i, m)).intoArray(o, oo + i, m);
-        }
-    }
-
-    private static void geluSpan(float[] x, int xo, float[] o, int oo, int n) {
-        int i = 0;
-        for (; i < SP.loopBound(n); i += L) CpuElementwiseMath.gelu(FloatVector.fromArray(SP, x, xo + i)).intoArray(o, oo + i);
-        if (i < n) {
-            VectorMask<Float> m = SP.indexInRange(i, n);
-            CpuElementwiseMath.gelu(FloatVector.fromArray(SP, x, xo + i, m)).intoArray(o, oo + i, m);
-        }
-    }
-
     /**
-     * Lane-wise unary op in float. NEG, ABS, SQUARE, SQRT, RECIPROCAL and RELU are exactly the oracle's
-     * (double, rounded once); RSQRT rounds twice (1 ulp); the transcendental ones use {@link CpuElementwiseMath}.
+     * o = op(x) over dense spans, one loop per op. NEG, ABS, SQUARE, SQRT, RECIPROCAL and RELU are exactly the
+     * oracle's (double, rounded once); RSQRT rounds twice (1 ulp); the transcendental ones are
+     * {@link CpuElementwiseMath}'s.
      */
-    static FloatVector un(Ops.Unary op, FloatVector x) {
-        return switch (op) {
-            case NEG -> x.neg();
-            case ABS -> x.abs();
-            case SQUARE -> x.mul(x);
-            case EXP -> CpuElementwiseMath.exp(x);
-            case LOG -> CpuElementwiseMath.log(x);
-            case SQRT -> x.sqrt();
-            case RSQRT -> FloatVector.broadcast(SP, 1f).div(x.sqrt());
-            case RECIPROCAL -> FloatVector.broadcast(SP, 1f).div(x);
-            case TANH -> CpuElementwiseMath.tanh(x);
-            case SIGMOID -> CpuElementwiseMath.sigmoid(x);
-            case SILU -> CpuElementwiseMath.silu(x);
-            case RELU -> x.blend(0f, x.compare(VectorOperators.LT, 0f));           // NaN and -0.0 pass, as in PyTorch
-            case GELU_TANH -> CpuElementwiseMath.gelu(x);
-        };
+    static void unarySpan(Ops.Unary op, float[] v, int vo, float[] o, int oo, int n) {
+        switch (op) {
+            case EXP -> CpuElementwiseMath.exp(v, vo, o, oo, n);
+            case LOG -> CpuElementwiseMath.log(v, vo, o, oo, n);
+            case TANH -> CpuElementwiseMath.apply(CpuElementwiseMath.Fn.TANH, v, vo, null, 0, o, oo, n);
+            case SIGMOID -> CpuElementwiseMath.apply(CpuElementwiseMath.Fn.SIGMOID, v, vo, null, 0, o, oo, n);
+            case SILU -> CpuElementwiseMath.ratioActivation(false, v, vo, o, oo, n);
+            case GELU_TANH -> CpuElementwiseMath.ratioActivation(true, v, vo, o, oo, n);
+            default -> {
+                FloatVector one = FloatVector.broadcast(SP, 1f);
+                for (int i = 0; i < n; i += L) {
+                    VectorMask<Float> m = SP.indexInRange(i, n);
+                    FloatVector x = FloatVector.fromArray(SP, v, vo + i, m);
+                    switch (op) {   // each case stores: no vector leaves the switch
+                        case NEG -> x.neg().intoArray(o, oo + i, m);
+                        case ABS -> x.abs().intoArray(o, oo + i, m);
+                        case SQUARE -> x.mul(x).intoArray(o, oo + i, m);
+                        case SQRT -> x.sqrt().intoArray(o, oo + i, m);
+                        case RSQRT -> one.div(x.sqrt()).intoArray(o, oo + i, m);
+                        case RECIPROCAL -> one.div(x).intoArray(o, oo + i, m);
+                        case RELU -> x.blend(0f, x.compare(VectorOperators.LT, 0f)).intoArray(o, oo + i, m);   // NaN and -0.0 pass, as in PyTorch
+                        default -> throw new IllegalStateException("unary " + op + " has its own loop");
+                    }
+                }
+            }
+        }
     }
 
     static Tensor unaryBackward(Ops.Unary op, Tensor x, Tensor gradOut) {
@@ -417,21 +353,7 @@ final class CpuElementwise {
         CpuElementwiseRows.Layout l = CpuElementwiseRows.layout(out.shape(), out, x, gradOut);
         float[] o = out.floatData(), xv = x.floatData(), gv = gradOut.floatData();
         int xs = l.inner(1), gs = l.inner(2);
-        Span2 k = switch (op) {   // the transcendental ops get a loop each, compiled with its own profile
-            case EXP -> CpuElementwise::dExpSpan;
-            case TANH -> CpuElementwise::dTanhSpan;
-            case SIGMOID -> CpuElementwise::dSigmoidSpan;
-            case SILU -> CpuElementwise::dSiluSpan;
-            case GELU_TANH -> CpuElementwise::dGeluSpan;
-            default -> (xa, xo, ga, go, oa, oo, n) -> {
-                int i = 0, ub = SP.loopBound(n);
-                for (; i < ub; i += L) du(op, FloatVector.fromArray(SP, xa, xo + i), FloatVector.fromArray(SP, ga, go + i)).intoArray(oa, oo + i);
-                if (i < n) {
-                    VectorMask<Float> m = SP.indexInRange(i, n);
-                    du(op, FloatVector.fromArray(SP, xa, xo + i, m), FloatVector.fromArray(SP, ga, go + i, m)).intoArray(oa, oo + i, m);
-                }
-            };
-        };
+        Span2 k = (xa, xo, ga, go, oa, oo, n) -> unaryBackwardSpan(op, xa, xo, ga, go, oa, oo, n);
         CpuElementwiseRows.forEachRow(l, (off, n) -> {
             float[] xa = xv, ga = gv;
             int xo = off[1], go = off[2];
@@ -454,79 +376,37 @@ final class CpuElementwise {
         void run(float[] x, int xo, float[] g, int go, float[] o, int oo, int n);
     }
 
-    private static void dExpSpan(float[] x, int xo, float[] g, int go, float[] o, int oo, int n) {
-        int i = 0;
-        for (; i < SP.loopBound(n); i += L) {
-            FloatVector.fromArray(SP, g, go + i).mul(CpuElementwiseMath.exp(FloatVector.fromArray(SP, x, xo + i))).intoArray(o, oo + i);
-        }
-        if (i < n) {
-            VectorMask<Float> m = SP.indexInRange(i, n);
-            FloatVector.fromArray(SP, g, go + i, m).mul(CpuElementwiseMath.exp(FloatVector.fromArray(SP, x, xo + i, m))).intoArray(o, oo + i, m);
-        }
-    }
-
-    private static void dTanhSpan(float[] x, int xo, float[] g, int go, float[] o, int oo, int n) {
-        int i = 0;
-        for (; i < SP.loopBound(n); i += L) {
-            FloatVector.fromArray(SP, g, go + i).mul(CpuElementwiseMath.dTanh(FloatVector.fromArray(SP, x, xo + i))).intoArray(o, oo + i);
-        }
-        if (i < n) {
-            VectorMask<Float> m = SP.indexInRange(i, n);
-            FloatVector.fromArray(SP, g, go + i, m).mul(CpuElementwiseMath.dTanh(FloatVector.fromArray(SP, x, xo + i, m))).intoArray(o, oo + i, m);
-        }
-    }
-
-    private static void dSigmoidSpan(float[] x, int xo, float[] g, int go, float[] o, int oo, int n) {
-        int i = 0;
-        for (; i < SP.loopBound(n); i += L) {
-            FloatVector.fromArray(SP, g, go + i).mul(CpuElementwiseMath.dSigmoid(FloatVector.fromArray(SP, x, xo + i))).intoArray(o, oo + i);
-        }
-        if (i < n) {
-            VectorMask<Float> m = SP.indexInRange(i, n);
-            FloatVector.fromArray(SP, g, go + i, m).mul(CpuElementwiseMath.dSigmoid(FloatVector.fromArray(SP, x, xo + i, m))).intoArray(o, oo + i, m);
-        }
-    }
-
-    private static void dSiluSpan(float[] x, int xo, float[] g, int go, float[] o, int oo, int n) {
-        int i = 0;
-        for (; i < SP.loopBound(n); i += L) {
-            FloatVector.fromArray(SP, g, go + i).mul(CpuElementwiseMath.dSilu(FloatVector.fromArray(SP, x, xo + i))).intoArray(o, oo + i);
-        }
-        if (i < n) {
-            VectorMask<Float> m = SP.indexInRange(i, n);
-            FloatVector.fromArray(SP, g, go + i, m).mul(CpuElementwiseMath.dSilu(FloatVector.fromArray(SP, x, xo + i, m))).intoArray(o, oo + i, m);
-        }
-    }
-
-    private static void dGeluSpan(float[] x, int xo, float[] g, int go, float[] o, int oo, int n) {
-        int i = 0;
-        for (; i < SP.loopBound(n); i += L) {
-            FloatVector.fromArray(SP, g, go + i).mul(CpuElementwiseMath.dGelu(FloatVector.fromArray(SP, x, xo + i))).intoArray(o, oo + i);
-        }
-        if (i < n) {
-            VectorMask<Float> m = SP.indexInRange(i, n);
-            FloatVector.fromArray(SP, g, go + i, m).mul(CpuElementwiseMath.dGelu(FloatVector.fromArray(SP, x, xo + i, m))).intoArray(o, oo + i, m);
-        }
-    }
-
-    /** gradOut * f'(x) in float for the non-transcendental ops. */
-    static FloatVector du(Ops.Unary op, FloatVector x, FloatVector g) {
-        FloatVector zero = FloatVector.zero(SP);
-        return switch (op) {
-            case NEG -> g.neg();
-            case ABS -> g.mul(zero.blend(1f, x.compare(VectorOperators.GT, 0f)).blend(-1f, x.compare(VectorOperators.LT, 0f)));
-            case SQUARE -> g.mul(x.add(x));
-            case EXP -> g.mul(CpuElementwiseMath.exp(x));
-            case LOG -> g.div(x);
-            case SQRT -> g.mul(0.5f).div(x.sqrt());
-            case RSQRT -> g.mul(-0.5f).div(x).div(x.sqrt());
-            case RECIPROCAL -> g.neg().div(x).div(x);
-            case TANH -> g.mul(CpuElementwiseMath.dTanh(x));
-            case SIGMOID -> g.mul(CpuElementwiseMath.dSigmoid(x));
-            case SILU -> g.mul(CpuElementwiseMath.dSilu(x));
-            case RELU -> g.mul(FloatVector.broadcast(SP, 1f).blend(0f, x.compare(VectorOperators.LE, 0f)));
-            case GELU_TANH -> g.mul(CpuElementwiseMath.dGelu(x));
+    /** o = gradOut * f'(x) over dense spans, one loop per op (the transcendental ones in {@link CpuElementwiseMath}). */
+    private static void unaryBackwardSpan(Ops.Unary op, float[] x, int xo, float[] g, int go, float[] o, int oo, int n) {
+        CpuElementwiseMath.Fn f = switch (op) {
+            case EXP -> CpuElementwiseMath.Fn.D_EXP;
+            case TANH -> CpuElementwiseMath.Fn.D_TANH;
+            case SIGMOID -> CpuElementwiseMath.Fn.D_SIGMOID;
+            case SILU -> CpuElementwiseMath.Fn.D_SILU;
+            case GELU_TANH -> CpuElementwiseMath.Fn.D_GELU;
+            default -> null;
         };
+        if (f != null) {
+            CpuElementwiseMath.apply(f, x, xo, g, go, o, oo, n);
+            return;
+        }
+        FloatVector zero = FloatVector.zero(SP);
+        for (int i = 0; i < n; i += L) {
+            VectorMask<Float> m = SP.indexInRange(i, n);
+            FloatVector xv = FloatVector.fromArray(SP, x, xo + i, m), gv = FloatVector.fromArray(SP, g, go + i, m);
+            switch (op) {   // each case stores: no vector leaves the switch
+                case NEG -> gv.neg().intoArray(o, oo + i, m);
+                case ABS -> gv.mul(zero.blend(1f, xv.compare(VectorOperators.GT, 0f)).blend(-1f, xv.compare(VectorOperators.LT, 0f)))
+                        .intoArray(o, oo + i, m);
+                case SQUARE -> gv.mul(xv.add(xv)).intoArray(o, oo + i, m);
+                case LOG -> gv.div(xv).intoArray(o, oo + i, m);
+                case SQRT -> gv.mul(0.5f).div(xv.sqrt()).intoArray(o, oo + i, m);
+                case RSQRT -> gv.mul(-0.5f).div(xv).div(xv.sqrt()).intoArray(o, oo + i, m);
+                case RECIPROCAL -> gv.neg().div(xv).div(xv).intoArray(o, oo + i, m);
+                case RELU -> gv.mul(FloatVector.broadcast(SP, 1f).blend(0f, xv.compare(VectorOperators.LE, 0f))).intoArray(o, oo + i, m);   // NaN passes
+                default -> throw new IllegalStateException("unary backward " + op + " has its own loop");
+            }
+        }
     }
 
     static void addInPlace(Tensor dst, Tensor src) {
@@ -548,23 +428,22 @@ final class CpuElementwise {
         ReferenceBackend.AdamScalars s = ReferenceBackend.AdamScalars.of(lr, beta1, beta2, weightDecay, step);
         float[] p = param.floatData(), g = grad.floatData(), mm = m.floatData(), vv = v.floatData();
         int po = param.offset(), go = grad.offset(), mo = m.offset(), vo = v.offset();
-        Parallel.forRange(param.numel(), BLOCK, (from, to) -> {
-            int i = from;
-            for (; i + L <= to; i += L) adamwLanes(s, beta1, beta2, eps, p, po + i, g, go + i, mm, mo + i, vv, vo + i, null);
-            if (i < to) adamwLanes(s, beta1, beta2, eps, p, po + i, g, go + i, mm, mo + i, vv, vo + i, SP.indexInRange(i, to));
-        });
+        Parallel.forRange(param.numel(), BLOCK, (from, to) -> adamwRange(s, beta1, beta2, eps, p, po, g, go, mm, mo, vv, vo, from, to));
     }
 
-    private static void adamwLanes(ReferenceBackend.AdamScalars s, float beta1, float beta2, float eps, float[] p, int pi,
-                                   float[] g, int gi, float[] mm, int mi, float[] vv, int vi, VectorMask<Float> mask) {
-        VectorMask<Float> k = mask == null ? SP.maskAll(true) : mask;
-        FloatVector gv = FloatVector.fromArray(SP, g, gi, k);
-        FloatVector pv = FloatVector.fromArray(SP, p, pi, k).mul(s.decay());
-        FloatVector mv = FloatVector.fromArray(SP, mm, mi, k).mul(beta1).add(gv.mul(s.oneMinusBeta1()));
-        FloatVector vv2 = FloatVector.fromArray(SP, vv, vi, k).mul(beta2).add(gv.mul(gv).mul(s.oneMinusBeta2()));
-        FloatVector denom = vv2.sqrt().div(s.bc2Sqrt()).add(eps);
-        pv.sub(mv.div(denom).mul(s.stepSize())).intoArray(p, pi, k);
-        mv.intoArray(mm, mi, k);
-        vv2.intoArray(vv, vi, k);
+    /** Elements [from, to) of the AdamW step (masked lanes at the end); no vector crosses a call. */
+    private static void adamwRange(ReferenceBackend.AdamScalars s, float beta1, float beta2, float eps, float[] p, int po,
+                                   float[] g, int go, float[] mm, int mo, float[] vv, int vo, int from, int to) {
+        for (int i = from; i < to; i += L) {
+            VectorMask<Float> k = SP.indexInRange(i, to);
+            FloatVector gv = FloatVector.fromArray(SP, g, go + i, k);
+            FloatVector pv = FloatVector.fromArray(SP, p, po + i, k).mul(s.decay());
+            FloatVector mv = FloatVector.fromArray(SP, mm, mo + i, k).mul(beta1).add(gv.mul(s.oneMinusBeta1()));
+            FloatVector vv2 = FloatVector.fromArray(SP, vv, vo + i, k).mul(beta2).add(gv.mul(gv).mul(s.oneMinusBeta2()));
+            FloatVector denom = vv2.sqrt().div(s.bc2Sqrt()).add(eps);
+            pv.sub(mv.div(denom).mul(s.stepSize())).intoArray(p, po + i, k);
+            mv.intoArray(mm, mo + i, k);
+            vv2.intoArray(vv, vo + i, k);
+        }
     }
 }

@@ -119,6 +119,17 @@ final class CpuGemm {
         }
         int threads = Parallel.threads(), want = TASKS_PER_THREAD * threads;
         int mt = Math.max(1, Math.min(want, m / MIN_TASK_ROWS));
+        // inside a GemmPack scope, a shared K-contiguous B (a linear layer's W^T) is packed once per scope
+        float[] pre = b.rank() == 2 && job.b.rs == 1 && job.b.cs != 1
+                ? GemmPack.get(new GemmPack.Key(job.b.d, job.b.off, job.b.rs, job.b.cs, k, n), k * npad, () -> {
+                    float[] p = new float[k * npad];
+                    packAllB(job, 0, p);
+                    return p;
+                }) : null;
+        if (pre != null) {
+            for (int bi = 0; bi < batch; bi++) sharedRegions(job, bi, mt, want, pre);
+            return;
+        }
         if ((long) batch * m * n * k < SERIAL_WORK) {
             for (int bi = 0; bi < batch; bi++) regionOwnB(job, bi, 0, m, 0, n, SCRATCH.get());
         } else if (batch >= want) {
@@ -138,34 +149,45 @@ final class CpuGemm {
             });
         } else {
             // many rows: pack all of B once (in parallel), then split C into M x N tasks that share it
-            // at most NC columns per task, so the task's block of C stays in L2 across the K blocks
-            int nt = Math.max(1, Math.min(Math.max((want + mt - 1) / mt, (n + NC - 1) / NC), n / MIN_TASK_COLS));
-            int mChunk = roundUp((m + mt - 1) / mt, MR), nChunk = roundUp((n + nt - 1) / nt, NR);
-            int mtf = (m + mChunk - 1) / mChunk, ntf = (n + nChunk - 1) / nChunk;
             float[] pb = SCRATCH.get().b(k * npad);
-            int kBlocks = (k + KC - 1) / KC, strips = npad / NR, stripsPerItem = 8;
-            int items = (strips + stripsPerItem - 1) / stripsPerItem;
             boolean sharedB = b.rank() == 2;
             for (int bi = 0; bi < batch; bi++) {
-                int e = bi;
-                if (bi == 0 || !sharedB) {
-                    Parallel.forRange(kBlocks * items, 1, (from, to) -> {
-                        for (int t = from; t < to; t++) {
-                            int pc = t / items * KC, kc = Math.min(KC, k - pc), j0 = t % items * stripsPerItem * NR;
-                            packB(job.b, e, pc, kc, j0, Math.min(n - j0, stripsPerItem * NR), pb, pc * npad + j0 * kc);
-                        }
-                    });
-                }
-                Parallel.forRange(mtf * ntf, 1, (from, to) -> {
-                    Scratch s = SCRATCH.get();
-                    for (int t = from; t < to; t++) {
-                        int im = t / ntf, in = t % ntf;
-                        regionSharedB(job, e, im * mChunk, Math.min(m, (im + 1) * mChunk), in * nChunk,
-                                Math.min(n, (in + 1) * nChunk), s, pb);
-                    }
-                });
+                if (bi == 0 || !sharedB) packAllB(job, bi, pb);
+                sharedRegions(job, bi, mt, want, pb);
             }
         }
+    }
+
+    /** Packs all of op(B) of batch entry bi into pb (K block pc at pc*npad, the strip of column j at +j*kc), in parallel. */
+    private static void packAllB(Job job, int bi, float[] pb) {
+        int k = job.k, n = job.n, npad = job.npad;
+        int kBlocks = (k + KC - 1) / KC, strips = npad / NR, stripsPerItem = 8;
+        int items = (strips + stripsPerItem - 1) / stripsPerItem;
+        Parallel.forRange(kBlocks * items, 1, (from, to) -> {
+            for (int t = from; t < to; t++) {
+                int pc = t / items * KC, kc = Math.min(KC, k - pc), j0 = t % items * stripsPerItem * NR;
+                packB(job.b, bi, pc, kc, j0, Math.min(n - j0, stripsPerItem * NR), pb, pc * npad + j0 * kc);
+            }
+        });
+    }
+
+    /**
+     * C of batch entry bi from the packed B in pb, split into M x N tasks: at most NC columns per task, so the task's
+     * block of C stays in L2 across the K blocks.
+     */
+    private static void sharedRegions(Job job, int bi, int mt, int want, float[] pb) {
+        int m = job.m, n = job.n;
+        int nt = Math.max(1, Math.min(Math.max((want + mt - 1) / mt, (n + NC - 1) / NC), n / MIN_TASK_COLS));
+        int mChunk = roundUp((m + mt - 1) / mt, MR), nChunk = roundUp((n + nt - 1) / nt, NR);
+        int mtf = (m + mChunk - 1) / mChunk, ntf = (n + nChunk - 1) / nChunk;
+        Parallel.forRange(mtf * ntf, 1, (from, to) -> {
+            Scratch s = SCRATCH.get();
+            for (int t = from; t < to; t++) {
+                int im = t / ntf, in = t % ntf;
+                regionSharedB(job, bi, im * mChunk, Math.min(m, (im + 1) * mChunk), in * nChunk,
+                        Math.min(n, (in + 1) * nChunk), s, pb);
+            }
+        });
     }
 
     private static int roundUp(int x, int q) { return (x + q - 1) / q * q; }

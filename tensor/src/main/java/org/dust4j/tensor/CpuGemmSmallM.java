@@ -32,15 +32,21 @@ final class CpuGemmSmallM {
     /** Output columns (W rows) per parallel task. */
     private static final int COLS_PER_TASK = 32;
     /** Lane-swap shuffles (lane i to i^h) and masks of the lanes with bit h set, h = 8, 4, 2, 1 (16-lane species only). */
-    private static final VectorShuffle<Float> SW8 = swap(8), SW4 = swap(4), SW2 = swap(2), SW1 = swap(1);
-    private static final VectorMask<Float> HI8 = high(8), HI4 = high(4), HI2 = high(2), HI1 = high(1);
+    private static final VectorShuffle<Float> SW8 = VectorShuffle.fromArray(S, swap(8), 0), SW4 = VectorShuffle.fromArray(S, swap(4), 0),
+            SW2 = VectorShuffle.fromArray(S, swap(2), 0), SW1 = VectorShuffle.fromArray(S, swap(1), 0);
+    private static final VectorMask<Float> HI8 = VectorMask.fromArray(S, high(8), 0), HI4 = VectorMask.fromArray(S, high(4), 0),
+            HI2 = VectorMask.fromArray(S, high(2), 0), HI1 = VectorMask.fromArray(S, high(1), 0);
 
-    private static VectorShuffle<Float> swap(int h) { return VectorShuffle.fromOp(S, i -> (i ^ h) % L); }
+    private static int[] swap(int h) {
+        int[] idx = new int[L];
+        for (int i = 0; i < L; i++) idx[i] = (i ^ h) % L;
+        return idx;
+    }
 
-    private static VectorMask<Float> high(int h) {
+    private static boolean[] high(int h) {
         boolean[] bits = new boolean[L];
         for (int i = 0; i < L; i++) bits[i] = (i & h) != 0;
-        return VectorMask.fromArray(S, bits, 0);
+        return bits;
     }
 
     /** Whether the fast path takes a problem: K-contiguous A rows and op(B) columns, m <= MAX_M, 16-lane vectors. */
@@ -179,25 +185,24 @@ final class CpuGemmSmallM {
      * first in the lanes with bit h clear). Missing inputs (count 8) are zeros.
      */
     private static void reduce16(float[] s, int count) {
-        FloatVector x0 = FloatVector.fromArray(S, s, 0), x1 = FloatVector.fromArray(S, s, L);
-        FloatVector x2 = FloatVector.fromArray(S, s, 2 * L), x3 = FloatVector.fromArray(S, s, 3 * L);
-        FloatVector x4 = FloatVector.fromArray(S, s, 4 * L), x5 = FloatVector.fromArray(S, s, 5 * L);
-        FloatVector x6 = FloatVector.fromArray(S, s, 6 * L), x7 = FloatVector.fromArray(S, s, 7 * L);
-        FloatVector z0 = pair(pair(x0, x1, SW8, HI8), pair(x2, x3, SW8, HI8), SW4, HI4);
-        FloatVector z1 = pair(pair(x4, x5, SW8, HI8), pair(x6, x7, SW8, HI8), SW4, HI4), z2, z3;
-        if (count == 16) {
-            FloatVector x8 = FloatVector.fromArray(S, s, 8 * L), x9 = FloatVector.fromArray(S, s, 9 * L);
-            FloatVector x10 = FloatVector.fromArray(S, s, 10 * L), x11 = FloatVector.fromArray(S, s, 11 * L);
-            FloatVector x12 = FloatVector.fromArray(S, s, 12 * L), x13 = FloatVector.fromArray(S, s, 13 * L);
-            FloatVector x14 = FloatVector.fromArray(S, s, 14 * L), x15 = FloatVector.fromArray(S, s, 15 * L);
-            z2 = pair(pair(x8, x9, SW8, HI8), pair(x10, x11, SW8, HI8), SW4, HI4);
-            z3 = pair(pair(x12, x13, SW8, HI8), pair(x14, x15, SW8, HI8), SW4, HI4);
-        } else {
-            z2 = z3 = FloatVector.zero(S);
+        if (count == 8) java.util.Arrays.fill(s, 8 * L, 16 * L, 0f);
+        // level h: vector i becomes the pair of vectors 2i and 2i+1 (in place: slot i is read before it is written);
+        // pair(x, y) in lane i with bit h clear: x[i] + x[i^h], with bit h set: y[i^h] + y[i]
+        for (int i = 0; i < 8; i++) {
+            FloatVector x = FloatVector.fromArray(S, s, 2 * i * L), y = FloatVector.fromArray(S, s, (2 * i + 1) * L);
+            x.blend(y.rearrange(SW8), HI8).add(x.rearrange(SW8).blend(y, HI8)).intoArray(s, i * L);
         }
-        FloatVector r = pair(pair(z0, z1, SW2, HI2), pair(z2, z3, SW2, HI2), SW1, HI1);
+        for (int i = 0; i < 4; i++) {
+            FloatVector x = FloatVector.fromArray(S, s, 2 * i * L), y = FloatVector.fromArray(S, s, (2 * i + 1) * L);
+            x.blend(y.rearrange(SW4), HI4).add(x.rearrange(SW4).blend(y, HI4)).intoArray(s, i * L);
+        }
+        for (int i = 0; i < 2; i++) {
+            FloatVector x = FloatVector.fromArray(S, s, 2 * i * L), y = FloatVector.fromArray(S, s, (2 * i + 1) * L);
+            x.blend(y.rearrange(SW2), HI2).add(x.rearrange(SW2).blend(y, HI2)).intoArray(s, i * L);
+        }
+        FloatVector x = FloatVector.fromArray(S, s, 0), y = FloatVector.fromArray(S, s, L);
+        x.blend(y.rearrange(SW1), HI1).add(x.rearrange(SW1).blend(y, HI1)).intoArray(s, 0);
         // input i (bits b3 b2 b1 b0) ends in lane b0*8 + b1*4 + b2*2 + b3: undo the bit reversal
-        r.intoArray(s, 0);
         float t;
         t = s[1]; s[1] = s[8]; s[8] = t;
         t = s[2]; s[2] = s[4]; s[4] = t;
@@ -205,10 +210,5 @@ final class CpuGemmSmallM {
         t = s[5]; s[5] = s[10]; s[10] = t;
         t = s[7]; s[7] = s[14]; s[14] = t;
         t = s[11]; s[11] = s[13]; s[13] = t;
-    }
-
-    /** Lane i with bit h clear: x[i] + x[i^h]; with bit h set: y[i^h] + y[i]. */
-    private static FloatVector pair(FloatVector x, FloatVector y, VectorShuffle<Float> sw, VectorMask<Float> hi) {
-        return x.blend(y.rearrange(sw), hi).add(x.rearrange(sw).blend(y, hi));
     }
 }

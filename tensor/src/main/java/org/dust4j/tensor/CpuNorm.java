@@ -26,8 +26,7 @@ final class CpuNorm {
      * Sum of the lanes in a fixed order. {@code reduceLanes(ADD)} leaves the order unspecified and the JIT
      * intrinsic and the interpreter fallback do differ, which would make results depend on warm-up.
      */
-    static float sumLanes(FloatVector v) {
-        float[] a = v.toArray();
+    static float sumLanes(float[] a) {
         float s = 0f;
         for (float x : a) s += x;
         return s;
@@ -66,6 +65,37 @@ final class CpuNorm {
         return new Backend.NormResult(Tensor.of(out, x.shape()), Tensor.of(mean, rs), Tensor.of(rstd, rs));
     }
 
+    /**
+     * AdaLN modulate in one pass per row: the LayerNorm row (no affine) of {@link #layerNormRow}, then, while the row is
+     * in L1, {@code y * (1 + scale[b]) + shift[b]} with the same float operations as the default composition
+     * (LayerNorm, scalar add, multiply, add), so the result is the composition's to the bit.
+     */
+    static Backend.NormResult adaLn(Tensor x, Tensor scale, Tensor shift, float eps) {
+        int[] g = Checks.modulation("adaLn", x, scale, shift);
+        Checks.requireF32("adaLn", x, scale, shift);
+        int t = g[1], d = g[2], rows = g[0] * t;
+        Flat xv = Flat.of(x), sc = Flat.of(scale), sh = Flat.of(shift);
+        float[] out = new float[x.numel()], mean = new float[rows], rstd = new float[rows];
+        Parallel.forRange(rows, Parallel.grain(rows, Math.max(1, CHUNK_ELEMS / Math.max(1, d))), (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                layerNormRow(xv, null, null, eps, d, r, out, mean, rstd);
+                int b = t == 0 ? 0 : r / t;
+                modulateRow(out, r * d, sc.a, sc.off + b * d, sh.a, sh.off + b * d, d);
+            }
+        });
+        return new Backend.NormResult(Tensor.of(out, x.shape()), Tensor.of(mean, g[0], t), Tensor.of(rstd, g[0], t));
+    }
+
+    /** y[o, o+d) = y * (1 + s) + h, rounded after each operation. */
+    private static void modulateRow(float[] y, int o, float[] s, int so, float[] h, int ho, int d) {
+        int i = 0, ub = S.loopBound(d);
+        for (; i < ub; i += L) {
+            FloatVector one = FloatVector.fromArray(S, s, so + i).add(1f);
+            FloatVector.fromArray(S, y, o + i).mul(one).add(FloatVector.fromArray(S, h, ho + i)).intoArray(y, o + i);
+        }
+        for (; i < d; i++) y[o + i] = y[o + i] * (s[so + i] + 1f) + h[ho + i];
+    }
+
     private static void layerNormRow(Flat xv, Flat wv, Flat bv, float eps, int d, int r, float[] out, float[] mean,
                                      float[] rstd) {
         float[] x = xv.a;
@@ -78,7 +108,7 @@ final class CpuNorm {
             s1 = s1.add(FloatVector.fromArray(S, x, xo + i + L));
         }
         for (; i < ub; i += L) s0 = s0.add(FloatVector.fromArray(S, x, xo + i));
-        float sum = sumLanes(s0.add(s1));
+        float sum = sumLanes(s0.add(s1).toArray());
         for (; i < d; i++) sum += x[xo + i];
         float mu = sum / d;
         // pass 2: variance around the first mean, plus the residual sum(x - mu) that corrects mu for the
@@ -100,7 +130,7 @@ final class CpuNorm {
             q0 = a.fma(a, q0);
             c0 = c0.add(a);
         }
-        float sq = sumLanes(q0.add(q1)), resid = sumLanes(c0.add(c1));
+        float sq = sumLanes(q0.add(q1).toArray()), resid = sumLanes(c0.add(c1).toArray());
         for (; i < d; i++) {
             float a = x[xo + i] - mu;
             sq += a * a;
@@ -214,7 +244,7 @@ final class CpuNorm {
             if (dw != null) gg.fma(xh, FloatVector.fromArray(S, dw, i)).intoArray(dw, i);
             if (db != null) gg.add(FloatVector.fromArray(S, db, i)).intoArray(db, i);
         }
-        float sumDy = sumLanes(sDy), sumDyX = sumLanes(sDyX);
+        float sumDy = sumLanes(sDy.toArray()), sumDyX = sumLanes(sDyX.toArray());
         for (; i < d; i++) {
             float xh = (x[xo + i] - mu) * rs;
             tmp[i] = xh;
@@ -267,7 +297,7 @@ final class CpuNorm {
             FloatVector a = FloatVector.fromArray(S, x, xo + i);
             q0 = a.fma(a, q0);
         }
-        float sq = sumLanes(q0.add(q1));
+        float sq = sumLanes(q0.add(q1).toArray());
         for (; i < d; i++) sq += x[xo + i] * x[xo + i];
         float rs = (float) (1.0 / Math.sqrt((double) sq / d + eps));
         rstd[r] = rs;

@@ -76,7 +76,10 @@ final class CpuReduce {
                 m0 = m0.max(FloatVector.fromArray(SP, v, off + i));
                 m1 = m1.max(FloatVector.fromArray(SP, v, off + i + L));
             }
-            for (; i < n; i += L) m0 = m0.max(loadOr(v, off, i, n, Float.NEGATIVE_INFINITY));
+            for (; i < n; i += L) {
+                VectorMask<Float> k = SP.indexInRange(i, n);
+                m0 = m0.max(FloatVector.broadcast(SP, Float.NEGATIVE_INFINITY).blend(FloatVector.fromArray(SP, v, off + i, k), k));
+            }
             return m0.max(m1).reduceLanes(VectorOperators.MAX);   // max is exact: lane order does not matter
         }
         FloatVector a0 = FloatVector.zero(SP), a1 = a0, a2 = a0, a3 = a0;
@@ -86,21 +89,14 @@ final class CpuReduce {
             a2 = a2.add(FloatVector.fromArray(SP, v, off + i + 2 * L));
             a3 = a3.add(FloatVector.fromArray(SP, v, off + i + 3 * L));
         }
-        for (; i < n; i += L) a0 = a0.add(loadOr(v, off, i, n, 0f));
-        float s = sumLanes(a0.add(a1).add(a2.add(a3)));
+        for (; i < n; i += L) a0 = a0.add(FloatVector.fromArray(SP, v, off + i, SP.indexInRange(i, n)));   // 0 past n
+        float s = sumLanes(a0.add(a1).add(a2.add(a3)).toArray());
         return op == Ops.Reduce.MEAN ? s / n : s;
     }
 
-    /** Lanes i .. i+L of row v[off..off+n), with {@code fill} in lanes past n. */
-    static FloatVector loadOr(float[] v, int off, int i, int n, float fill) {
-        if (i + L <= n) return FloatVector.fromArray(SP, v, off + i);
-        VectorMask<Float> m = SP.indexInRange(i, n);
-        return FloatVector.broadcast(SP, fill).blend(FloatVector.fromArray(SP, v, off + i, m), m);
-    }
-
     /** Sum of the lanes in a fixed pairwise order (the Vector API leaves the order of reduceLanes(ADD) open). */
-    static float sumLanes(FloatVector v) {
-        float[] t = v.toArray();
+    static float sumLanes(float[] lanes) {
+        float[] t = lanes.clone();
         for (int w = t.length / 2; w >= 1; w /= 2) {
             for (int j = 0; j < w; j++) t[j] += t[j + w];
         }
@@ -257,23 +253,21 @@ final class CpuReduce {
     /** out = exp(x - max) / sum over one row; a NaN anywhere in the row makes the whole row NaN, as in the oracle. */
     private static void softmaxRow(float[] v, int vo, float[] out, int oo, int d) {
         FloatVector mx = FloatVector.broadcast(SP, Float.NEGATIVE_INFINITY);
-        for (int i = 0; i < d; i += L) mx = mx.max(loadOr(v, vo, i, d, Float.NEGATIVE_INFINITY));
-        FloatVector m = FloatVector.broadcast(SP, mx.reduceLanes(VectorOperators.MAX));
-        FloatVector acc = FloatVector.zero(SP);
-        int i = 0;
-        for (; i + L <= d; i += L) {
-            FloatVector e = CpuElementwiseMath.exp(FloatVector.fromArray(SP, v, vo + i).sub(m));
-            e.intoArray(out, oo + i);
-            acc = acc.add(e);
-        }
-        if (i < d) {
+        for (int i = 0; i < d; i += L) {
             VectorMask<Float> k = SP.indexInRange(i, d);
-            FloatVector e = CpuElementwiseMath.exp(FloatVector.fromArray(SP, v, vo + i, k).sub(m));
-            e.intoArray(out, oo + i, k);
-            acc = acc.add(FloatVector.zero(SP).blend(e, k));
+            mx = mx.max(FloatVector.broadcast(SP, Float.NEGATIVE_INFINITY).blend(FloatVector.fromArray(SP, v, vo + i, k), k));
         }
-        float sum = sumLanes(acc);
-        for (i = 0; i + L <= d; i += L) FloatVector.fromArray(SP, out, oo + i).div(sum).intoArray(out, oo + i);
+        FloatVector m = FloatVector.broadcast(SP, mx.reduceLanes(VectorOperators.MAX));
+        for (int i = 0; i < d; i += L) {
+            VectorMask<Float> k = SP.indexInRange(i, d);
+            FloatVector.fromArray(SP, v, vo + i, k).sub(m).intoArray(out, oo + i, k);
+        }
+        CpuElementwiseMath.exp(out, oo, out, oo, d);
+        FloatVector acc = FloatVector.zero(SP);
+        for (int i = 0; i < d; i += L) acc = acc.add(FloatVector.fromArray(SP, out, oo + i, SP.indexInRange(i, d)));
+        float sum = sumLanes(acc.toArray());
+        int i = 0;
+        for (; i + L <= d; i += L) FloatVector.fromArray(SP, out, oo + i).div(sum).intoArray(out, oo + i);
         for (; i < d; i++) out[oo + i] /= sum;
     }
 
@@ -288,8 +282,11 @@ final class CpuReduce {
             for (int r = from; r < to; r++) {
                 int ya = yo + r * d, ga = go + r * d, oa = r * d;
                 FloatVector acc = FloatVector.zero(SP);
-                for (int i = 0; i < d; i += L) acc = loadOr(yv, ya, i, d, 0f).fma(loadOr(gv, ga, i, d, 0f), acc);
-                FloatVector dot = FloatVector.broadcast(SP, sumLanes(acc));
+                for (int i = 0; i < d; i += L) {
+                    VectorMask<Float> k = SP.indexInRange(i, d);   // lanes past d load as 0
+                    acc = FloatVector.fromArray(SP, yv, ya + i, k).fma(FloatVector.fromArray(SP, gv, ga + i, k), acc);
+                }
+                FloatVector dot = FloatVector.broadcast(SP, sumLanes(acc.toArray()));
                 int i = 0;
                 for (; i + L <= d; i += L) {
                     FloatVector yy = FloatVector.fromArray(SP, yv, ya + i);

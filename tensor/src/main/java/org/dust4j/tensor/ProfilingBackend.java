@@ -178,6 +178,41 @@ public final class ProfilingBackend implements Backend {
     @Override
     public Tensor softmaxBackward(Tensor y, Tensor gradOut) { return time("softmaxBackward", 0, () -> inner.softmaxBackward(y, gradOut)); }
 
+    // fused ops: delegated (not the SPI defaults, which would time the composition instead of the backend's kernel)
+
+    @Override
+    public NormResult adaLn(Tensor x, Tensor scale, Tensor shift, float eps) {
+        return time("adaLn", 0, () -> inner.adaLn(x, scale, shift, eps));
+    }
+
+    @Override
+    public AdaLnGrads adaLnBackward(Tensor x, Tensor scale, Tensor mean, Tensor rstd, Tensor gradOut) {
+        return time("adaLnBackward", 0, () -> inner.adaLnBackward(x, scale, mean, rstd, gradOut));
+    }
+
+    @Override
+    public Tensor gatedResidual(Tensor x, Tensor h, Tensor gate) { return time("gatedResidual", 0, () -> inner.gatedResidual(x, h, gate)); }
+
+    @Override
+    public GatedGrads gatedResidualBackward(Tensor gradOut, Tensor h, Tensor gate) {
+        return time("gatedResidualBackward", 0, () -> inner.gatedResidualBackward(gradOut, h, gate));
+    }
+
+    @Override
+    public FlowLoss flowLoss(Tensor v, Tensor data, Tensor eps, Tensor elemMask, Tensor sampleMask, float gradScale) {
+        return time("flowLoss", 0, () -> inner.flowLoss(v, data, eps, elemMask, sampleMask, gradScale));
+    }
+
+    @Override
+    public Tensor categoryLinear(Tensor x, Tensor w, Tensor bias, Tensor ids) {
+        return time("categoryLinear", 0, () -> inner.categoryLinear(x, w, bias, ids));
+    }
+
+    @Override
+    public CategoryLinearGrads categoryLinearBackward(Tensor x, Tensor w, Tensor ids, Tensor gradOut, boolean hasBias) {
+        return time("categoryLinearBackward", 0, () -> inner.categoryLinearBackward(x, w, ids, gradOut, hasBias));
+    }
+
     @Override
     public NormResult layerNorm(Tensor x, Tensor weight, Tensor bias, float eps) {
         return time("layerNorm", 0, () -> inner.layerNorm(x, weight, bias, eps));

@@ -15,13 +15,7 @@ public class ReferenceBackend implements Backend {
     @Override
     public Device device() { return Device.CPU; }
 
-    // ------------------------------------------------------------ helpers
-
-
-
-
-
-    // ------------------------------------------------------------ memory
+    // ------------------------------------------------------------ memory (argument checks: Checks, shared with every backend)
 
     @Override
     public Tensor zeros(DType dtype, int... shape) { return Tensor.zeros(dtype, shape); }
@@ -83,8 +77,6 @@ public class ReferenceBackend implements Backend {
     }
 
     // ------------------------------------------------------------ gemm
-
-
 
     @Override
     public void gemm(float alpha, Tensor a, boolean transA, Tensor b, boolean transB, float beta, Tensor c) {
@@ -331,7 +323,6 @@ public class ReferenceBackend implements Backend {
         return Tensor.of(out, y.shape());
     }
 
-
     @Override
     public NormResult layerNorm(Tensor x, Tensor weight, Tensor bias, float eps) {
         Checks.normParamsF32("layerNorm", x, weight, bias);
@@ -436,7 +427,6 @@ public class ReferenceBackend implements Backend {
 
     // ------------------------------------------------------------ attention
 
-
     @Override
     public AttentionResult attention(Tensor q, Tensor k, Tensor v, float scale) {
         int[] g = Checks.attentionF32("attention", q, k, v);
@@ -499,7 +489,6 @@ public class ReferenceBackend implements Backend {
 
     // ------------------------------------------------------------ indexing
 
-
     @Override
     public Tensor embedding(Tensor table, Tensor indices) {
         Checks.requireF32("embedding", table);
@@ -531,7 +520,6 @@ public class ReferenceBackend implements Backend {
     }
 
     // ------------------------------------------------------------ optimiser
-
 
     @Override
     public void adamw(Tensor param, Tensor grad, Tensor m, Tensor v, float lr, float beta1, float beta2, float eps,

@@ -52,11 +52,11 @@ public final class SafetensorsWriter {
     }
 
     /**
-     * Adds a CPU tensor converted to {@code as}: floating tensors to F32/F16/BF16/F64 (round to nearest even),
-     * integer tensors to I64/I32/U8/BOOL (range-checked).
+     * Adds a tensor converted to {@code as}: floating tensors to F32/F16/BF16/F64 (round to nearest even),
+     * integer tensors to I64/I32/U8/BOOL (range-checked). A device tensor is copied to the CPU first.
      */
     public SafetensorsWriter put(String name, Tensor t, SafeDType as) {
-        if (!t.device().equals(Device.CPU)) throw new IllegalArgumentException("put '" + name + "': tensor is on " + t.device() + ", copy it to the CPU first");
+        t = t.to(Device.CPU);
         boolean floatTarget = as == SafeDType.F32 || as == SafeDType.F16 || as == SafeDType.BF16 || as == SafeDType.F64;
         boolean intTarget = as == SafeDType.I64 || as == SafeDType.I32 || as == SafeDType.U8 || as == SafeDType.BOOL;
         if (!floatTarget && !intTarget) throw new IllegalArgumentException("put '" + name + "': cannot write dtype " + as);

@@ -88,8 +88,17 @@ public abstract class Module {
 
     /** The device of the parameters (the CPU for a module without any). */
     public Device device() {
-        for (Var p : parameters()) return p.value().device();
-        return Device.CPU;
+        Var p = firstParameter();
+        return p == null ? Device.CPU : p.value().device();
+    }
+
+    private Var firstParameter() {
+        for (Var v : params.values()) return v;
+        for (Module c : children.values()) {
+            Var p = c.firstParameter();
+            if (p != null) return p;
+        }
+        return null;
     }
 
     /**

@@ -17,7 +17,6 @@ final class CudaAttention {
 
     CudaAttention(CudaBackend cb) { this.cb = cb; }
 
-
     /** The view itself when its head dim is contiguous (B/H/T strides are free), else a dense copy. */
     Tensor headContiguous(Tensor t) {
         Tensor d = cb.onDevice(t);

@@ -1,5 +1,7 @@
 package org.dust4j.kernels.cuda;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.dust4j.tensor.Backend;
 import org.dust4j.tensor.Backends;
 
@@ -24,6 +26,35 @@ public final class CudaBackendProvider implements Backends.BackendProvider {
             return p.available() ? null : p.reason();
         } catch (Throwable t) {
             return "CUDA probe failed: " + t;
+        }
+    }
+
+    @Override
+    public String whyUnavailable() { return unavailableReason(); }
+
+    /** PTX in this JAR, the cuBLAS library, and the devices (or why there are none), one line each. */
+    @Override
+    public List<String> describe() {
+        List<String> out = new ArrayList<>();
+        try {
+            out.add("ptx      " + CudaBuildInfo.load().notice());
+        } catch (Throwable t) {
+            out.add("ptx      unreadable (" + t.getMessage() + ")");
+        }
+        out.add("cublas   " + cublasStatus());
+        String why = unavailableReason();
+        out.add("devices  " + (why == null ? "usable (cuda:0 ...)" : "none usable: " + why));
+        return out;
+    }
+
+    /** "found LIB" when a libcublas opens (and a handle is created), else why not. Never throws. */
+    static String cublasStatus() {
+        try (Cublas c = Cublas.load()) {
+            return "found " + c.library();
+        } catch (Cublas.Unavailable e) {
+            return "not found (" + e.getMessage() + ")";
+        } catch (Throwable t) {
+            return "library present but unusable here (" + t.getMessage() + ")";
         }
     }
 

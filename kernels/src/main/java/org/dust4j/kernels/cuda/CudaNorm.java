@@ -14,7 +14,6 @@ final class CudaNorm {
 
     CudaNorm(CudaBackend cb) { this.cb = cb; }
 
-
     public Tensor softmax(Tensor x) {
         int d = Checks.lastDim("softmax", x);
         Tensor xd = cb.dense(x);
@@ -37,7 +36,6 @@ final class CudaNorm {
         }
         return out;
     }
-
 
     public Backend.NormResult layerNorm(Tensor x, Tensor weight, Tensor bias, float eps) {
         return norm("layerNorm", x, weight, bias, eps, false);

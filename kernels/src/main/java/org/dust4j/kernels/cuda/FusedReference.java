@@ -13,8 +13,6 @@ import org.dust4j.tensor.Tensor;
  */
 public final class FusedReference {
 
-
-
     static float[] f(Tensor t) { return t.toFloatArray(); }
 
     public Backend.NormResult adaLn(Tensor x, Tensor scale, Tensor shift, float eps) {
@@ -94,7 +92,6 @@ public final class FusedReference {
         return new Backend.GatedGrads(Tensor.of(dh, b, t, d), Tensor.of(toF(dg), b, d));
     }
 
-
     public Backend.FlowLoss flowLoss(Tensor v, Tensor data, Tensor eps, Tensor elemMask, Tensor sampleMask, float gradScale) {
         Checks.flowLoss(v, data, eps, elemMask, sampleMask);
         float[] vv = f(v), dv = f(data), ev = f(eps), em = elemMask == null ? null : f(elemMask), sm = sampleMask == null ? null : f(sampleMask);
@@ -113,7 +110,6 @@ public final class FusedReference {
         }
         return new Backend.FlowLoss(Tensor.scalar(den > 0 ? (float) (num / den) : 0f), Tensor.scalar((float) den), Tensor.of(grad, v.shape()));
     }
-
 
     public Tensor categoryLinear(Tensor x, Tensor w, Tensor bias, Tensor ids) {
         int[] g = Checks.categoryLinear("categoryLinear", x, w, bias, ids);

@@ -12,15 +12,17 @@ import java.util.TreeMap;
  * downloads, device copies and memsets really move bytes), and every launch is checked against the entry's PTX
  * parameter layout (compute_90 files) and recorded, but not executed.
  */
-final class DryGpu implements Gpu {
-    record LaunchRecord(String kernel, LaunchGeometry.Launch launch, KernelArgs args) {}
+public final class DryGpu implements Gpu {
+    public record LaunchRecord(String kernel, LaunchGeometry.Launch launch, KernelArgs args) {}
 
     private final TreeMap<Long, byte[]> blocks = new TreeMap<>();
     private final Map<String, java.util.List<String>> layouts = new HashMap<>();
-    final List<LaunchRecord> launches = new ArrayList<>();
+    public final List<LaunchRecord> launches = new ArrayList<>();
+    /** Byte counts of every device-to-host download, in order (the model tests check the hot paths make none). */
+    public final List<Long> downloads = new ArrayList<>();
     private long next = 0x7f0000000000L;
 
-    DryGpu() {
+    public DryGpu() {
         PtxManifest m = PtxManifest.load();
         for (PtxManifest.Entry e : m.files()) {
             if (e.arch() == 90) layouts.putAll(PtxManifest.paramLayouts(PtxManifest.readPtx(e.file())));
@@ -66,6 +68,7 @@ final class DryGpu implements Gpu {
 
     @Override
     public void download(ByteBuffer dst, long src) {
+        downloads.add((long) dst.remaining());
         var e = block(src, dst.remaining());
         dst.put(e.getValue(), (int) (src - e.getKey()), dst.remaining());
     }

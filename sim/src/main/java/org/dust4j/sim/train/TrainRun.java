@@ -19,6 +19,7 @@ import java.util.stream.Stream;
 import org.dust4j.model.Checkpoints;
 import org.dust4j.model.ModelConfig;
 import org.dust4j.model.PolicyModel;
+import org.dust4j.tensor.Device;
 import org.dust4j.model.Trainer;
 import org.dust4j.sim.BatchSampler;
 import org.dust4j.sim.DatasetReader;
@@ -94,6 +95,12 @@ public final class TrainRun {
      * gradient, keeping the checkpoints.
      */
     public static Summary run(Path data, ModelConfig cfg, SimSpec spec, Settings s, Path out, boolean resume, Listener listener) throws IOException {
+        return run(data, cfg, spec, s, out, resume, listener, Device.CPU);
+    }
+
+    /** As {@link #run(Path, ModelConfig, SimSpec, Settings, Path, boolean, Listener)} with the model trained on {@code device}. */
+    public static Summary run(Path data, ModelConfig cfg, SimSpec spec, Settings s, Path out, boolean resume, Listener listener, Device device)
+            throws IOException {
         Listener l = listener == null ? new Listener() {} : listener;
         spec.checkAgainst(cfg, "train");
         Path ckpt = out.resolve("checkpoint"), runJson = out.resolve("run.json"), metrics = out.resolve("metrics.jsonl");
@@ -141,6 +148,7 @@ public final class TrainRun {
                 trainer = new Trainer(m, s.seed(), Trainer.Options.defaults(s.steps(), s.seed()).withLr(s.lr()));
                 Files.deleteIfExists(metrics);
             }
+            trainer.model().to(device);                          // parameters on the device; AdamW's moments follow on the first step
             VisionLanguageEncoder enc = spec.newEncoder();
             BatchSampler.Spec bs = spec.samplerSpec();
             long dataSeed = Rng.bits(s.seed(), 0x5EEDL);
