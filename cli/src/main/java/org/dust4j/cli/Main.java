@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
         subcommands = {DemoCommand.class, Main.Info.class, TrainCommand.class, EvalCommand.class, AblateCommand.class, InspectCommand.class,
                 ModelCommands.Init.class, ModelCommands.Forward.class, ModelCommands.Loss.class, ModelCommands.Sample.class,
                 EmbedCommand.class, ActCommand.class,
-                SimCommands.Datagen.class, SimCommands.SimEval.class, SimCommands.SimRender.class,
+                SimCommands.Datagen.class, SimCommands.SimEval.class, SimCommands.SimRender.class, V2Commands.class,
                 ServeCommand.class, ExampleInputsCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {

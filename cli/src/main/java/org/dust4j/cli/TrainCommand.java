@@ -66,6 +66,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "No progress output.")
     boolean quiet;
 
+    @Option(names = "--vision-encoder", defaultValue = "random", paramLabel = "random|oracle|learned[:FILE]",
+            description = "Image encoder: the v1 frozen random stand-in, or the v2 oracle / learned encoder (default ${DEFAULT-VALUE}).")
+    String visionEncoder;
+
     @CommandLine.Mixin
     DeviceOption device;
 
@@ -88,7 +92,7 @@ public final class TrainCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr(), stdout = spec.commandLine().getOut();
         org.dust4j.tensor.Device dev = device.resolve();
         ModelConfig cfg = resolveConfig(variant, config);
-        SimSpec sim = simSpec(cfg);
+        SimSpec sim = simSpec(cfg).withVisionEncoder(visionEncoder);
         TrainRun.Settings s = new TrainRun.Settings(steps, batch, lr, seed, checkpointEvery);
         Progress p = quiet ? null : new Progress(err, steps, out.resolve("metrics.jsonl"), out.resolve("loss.png"));
         TrainRun.Summary sum;

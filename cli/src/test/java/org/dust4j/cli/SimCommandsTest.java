@@ -66,7 +66,8 @@ class SimCommandsTest {
         Result r = run("datagen", "--tasks", "open_drawer,fly,swim", "--out", out.toString());
         assertEquals(1, r.code());
         assertEquals("dust4j: error: unknown tasks fly, swim (known: pick_red_green, pick_blue_purple, pick_yellow_green, pick_red_purple, "
-                + "push_green, push_purple, push_left, push_right, open_drawer, close_drawer, or all)", r.err().lines().findFirst().orElse(""));
+                + "push_green, push_purple, push_left, push_right, open_drawer, close_drawer, v2_pick_green, v2_pick_either, v2_push_green, "
+                + "v2_push_either, v2_open_drawer, v2_close_drawer, v2_drawer_push, or all, all-v2)", r.err().lines().findFirst().orElse(""));
         r = run("datagen", "--episodes-per-task", "0", "--out", out.toString());
         assertEquals(2, r.code());                       // a usage error, caught by the central bounds before the command runs
         assertTrue(r.err().startsWith("dust4j: error: option '--episodes-per-task': 0 is out of range; allowed [1, 1000000]"), r.err());

@@ -36,7 +36,7 @@ public final class Env {
 
     /** The current observation (images rendered now, a copy of the world). */
     public Observation observe() {
-        return new Observation(task, seed, steps, Frame.render(renderer, world), world.state(), world.copy());
+        return new Observation(task, seed, steps, Frame.render(renderer, world), task.observedState(world), world.copy());
     }
 
     /** Applies one action; returns whether the task is now solved. Stepping a finished episode is an error. */

@@ -139,6 +139,15 @@ public final class FrozenRandomEncoder implements VisionLanguageEncoder {
                 o += dvl;
             }
         }
+        encodeWords(instruction, out, o);
+    }
+
+    /**
+     * Writes the {@code maxWords} instruction tokens {@code [maxWords, Dvl]} at {@code out[off]} (the tail of
+     * {@link #encodeVl}; other encoders reuse it for their language tokens).
+     */
+    public void encodeWords(String instruction, float[] out, int off) {
+        int dvl = cfg.vlDim(), o = off;
         List<String> ws = words(instruction);
         for (int i = 0; i < cfg.maxWords(); i++) {
             float[] row = i < ws.size() ? wordRow(ws.get(i)) : padRow;

@@ -17,15 +17,15 @@ public final class Renderer {
     /** Half the side of the square the wrist view covers. */
     public static final double WRIST_HALF = 0.15;
 
-    private static final double[] TABLE = {0.80, 0.70, 0.55};
-    private static final double[] FLOOR = {0.25, 0.25, 0.28};
-    private static final double[][] PAD_COLOURS = {{0.35, 0.72, 0.35}, {0.58, 0.38, 0.72}};
-    private static final double[][] OBJ_COLOURS = {{0.85, 0.15, 0.15}, {0.15, 0.30, 0.85}, {0.92, 0.80, 0.15}, {0.55, 0.55, 0.60}};
-    private static final double[] CABINET = {0.42, 0.28, 0.18};
-    private static final double[] DRAWER_IN = {0.55, 0.40, 0.27};
-    private static final double[] DRAWER_WALL = {0.68, 0.50, 0.33};
-    private static final double[] HANDLE = {0.12, 0.12, 0.12};
-    private static final double[] JAW = {0.90, 0.90, 0.95};
+    static final double[] TABLE = {0.80, 0.70, 0.55};
+    static final double[] FLOOR = {0.25, 0.25, 0.28};
+    static final double[][] PAD_COLOURS = {{0.35, 0.72, 0.35}, {0.58, 0.38, 0.72}};
+    static final double[][] OBJ_COLOURS = {{0.85, 0.15, 0.15}, {0.15, 0.30, 0.85}, {0.92, 0.80, 0.15}, {0.55, 0.55, 0.60}};
+    static final double[] CABINET = {0.42, 0.28, 0.18};
+    static final double[] DRAWER_IN = {0.55, 0.40, 0.27};
+    static final double[] DRAWER_WALL = {0.68, 0.50, 0.33};
+    static final double[] HANDLE = {0.12, 0.12, 0.12};
+    static final double[] JAW = {0.90, 0.90, 0.95};
 
     private final int topSize;
     private final int wristSize;

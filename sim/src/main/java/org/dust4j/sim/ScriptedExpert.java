@@ -31,12 +31,26 @@ public final class ScriptedExpert {
     private int perturbLeft;
     private double perturbX, perturbY;
     private boolean perturbOpen;
+    private int chosenPad;         // the goal pad of this episode (ON_EITHER_PAD: drawn from the seed)
+    private boolean released;      // drawer push: let go of the handle once the block reached its pad
+
+    /**
+     * One step of the expert: the action it executes (clean decision + Gaussian noise, or a perturbation) and the
+     * clean decision it would have taken at the same world state (the v2 training label).
+     *
+     * @param executed  the action applied to the world
+     * @param clean     the noise-free, perturbation-free decision at this state
+     * @param perturbed whether this step was a perturbation step
+     */
+    public record Step(float[] executed, float[] clean, boolean perturbed) {}
 
     /** An expert for one episode of {@code task}, with its own random stream. */
     public ScriptedExpert(Task task, long seed, Noise noise) {
         this.task = task;
         this.noise = noise;
         this.rng = SimRng.of(seed, 0xe1, 2);
+        // a separate stream, so v1 experts draw exactly what they drew before
+        this.chosenPad = task.goal == Task.Goal.ON_EITHER_PAD ? SimRng.of(seed, 0xe1, 3).nextInt(2) : task.pad();
     }
 
     /** A copy with the same internal state and random stream position. */
@@ -48,15 +62,28 @@ public final class ScriptedExpert {
         e.perturbX = perturbX;
         e.perturbY = perturbY;
         e.perturbOpen = perturbOpen;
+        e.chosenPad = chosenPad;
+        e.released = released;
         return e;
     }
 
     /** The task this expert solves. */
     public Task task() { return task; }
 
+    /** The goal pad this expert drives to (for ON_EITHER_PAD tasks one of the two, fixed per episode). */
+    public int targetPad() { return chosenPad; }
+
     /** The next action (dx, dy, dz, grip), each in [-1, 1]. */
     public float[] act(World w) {
+        return step(w).executed();
+    }
+
+    /** The next step: the executed action and the clean label at the current state. */
+    public Step step(World w) {
         double[] a = clean(w);
+        float[] label = new float[World.ACTION_DIM];
+        for (int i = 0; i < 4; i++) label[i] = (float) World.clamp(a[i], -1, 1);
+        boolean perturbed = false;
         if (noise.perturbProb() > 0) {
             if (perturbLeft == 0 && rng.uniform() < noise.perturbProb()) {
                 perturbLeft = 3 + rng.nextInt(4);
@@ -67,6 +94,7 @@ public final class ScriptedExpert {
             }
             if (perturbLeft > 0) {
                 perturbLeft--;
+                perturbed = true;
                 a[0] = perturbX;
                 a[1] = perturbY;
                 a[2] = 0;
@@ -80,7 +108,7 @@ public final class ScriptedExpert {
         }
         float[] out = new float[World.ACTION_DIM];
         for (int i = 0; i < 4; i++) out[i] = (float) World.clamp(a[i], -1, 1);
-        return out;
+        return new Step(out, label, perturbed);
     }
 
     /** The noise-free decision. */
@@ -88,7 +116,8 @@ public final class ScriptedExpert {
         return switch (task.family()) {
             case PICK_PLACE -> pickPlace(w);
             case PUSH -> push(w);
-            case OPEN_CLOSE -> task.goal == Task.Goal.OPEN ? openDrawer(w) : closeDrawer(w);
+            case OPEN_CLOSE -> task.goal == Task.Goal.OPEN ? openDrawer(w)
+                    : task.goal == Task.Goal.DRAWER_PUSH ? drawerPush(w) : closeDrawer(w);
         };
     }
 
@@ -96,7 +125,7 @@ public final class ScriptedExpert {
         int b = task.object();
         if (w.holdingHandle()) return new double[] {0, 0, 0, -1};
         if (w.held() == b) {
-            double tx = w.padX(task.pad()), ty = w.padY(task.pad());
+            double tx = w.padX(chosenPad), ty = w.padY(chosenPad);
             return carryTo(w, tx, ty);
         }
         if (w.held() >= 0) return new double[] {0, 0, -1, w.eeLow() ? -1 : 1};   // wrong object: put it down
@@ -153,7 +182,7 @@ public final class ScriptedExpert {
         switch (task.goal) {
             case LEFT_EDGE -> { gx = 0.08; gy = by; }
             case RIGHT_EDGE -> { gx = 0.92; gy = by; }
-            default -> { gx = w.padX(task.pad()); gy = w.padY(task.pad()); }
+            default -> { gx = w.padX(chosenPad); gy = w.padY(chosenPad); }
         }
         double[] a = new double[4];
         a[3] = 1;                                      // a closed gripper is the pusher
@@ -207,6 +236,26 @@ public final class ScriptedExpert {
 
     private double[] openDrawer(World w) {
         if (w.holdingHandle()) return new double[] {0, -1, 0, 1};
+        if (w.held() >= 0) return new double[] {0, 0, -1, w.eeLow() ? -1 : 1};
+        return approachAndGrasp(w, w.handleX(), w.handleY());
+    }
+
+    /**
+     * Drawer push: pull the handle until the block (pushed by the drawer front) reaches the pad centre, then open
+     * the gripper and lift away. Nothing undoes an overshoot (the drawer cannot pull the block back): stopping in
+     * time is the foresight the task asks for.
+     */
+    private double[] drawerPush(World w) {
+        int b = task.object();
+        boolean arrived = w.objY(b) <= w.padY(task.pad()) + 0.005;
+        if (w.holdingHandle()) {
+            if (arrived || released) {
+                released = true;
+                return new double[] {0, 0, 0, -1};
+            }
+            return new double[] {0, -1, 0, 1};
+        }
+        if (released || arrived) return new double[] {0, 0, 1, -1};
         if (w.held() >= 0) return new double[] {0, 0, -1, w.eeLow() ? -1 : 1};
         return approachAndGrasp(w, w.handleX(), w.handleY());
     }

@@ -14,6 +14,6 @@ public final class Seeds {
 
     /** The layout/expert seed of episode {@code i} of task {@code task} in stream {@code role}. */
     public static long episode(long seed, int role, Task task, int i) {
-        return SimRng.of(seed, role * 1_000_003L + Task.all().indexOf(task), i).nextLong();
+        return SimRng.of(seed, role * 1_000_003L + task.streamIndex(), i).nextLong();
     }
 }

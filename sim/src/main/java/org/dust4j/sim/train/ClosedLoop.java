@@ -59,15 +59,6 @@ public final class ClosedLoop {
     }
 
     private static <T> T get(Future<T> f) {
-        try {
-            return f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("evaluation interrupted", e);
-        } catch (java.util.concurrent.ExecutionException e) {
-            Throwable c = e.getCause();
-            if (c instanceof RuntimeException r) throw r;
-            throw new IllegalStateException(c.getMessage(), c);
-        }
+        return org.dust4j.sim.PairedEvaluator.await(f);
     }
 }

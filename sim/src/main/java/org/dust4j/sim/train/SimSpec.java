@@ -8,10 +8,13 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import org.dust4j.model.ModelConfig;
 import org.dust4j.sim.BatchSampler;
 import org.dust4j.sim.FrozenRandomEncoder;
+import org.dust4j.sim.LearnedEncoder;
+import org.dust4j.sim.OracleEncoder;
+import org.dust4j.sim.TokenGridEncoder;
+import org.dust4j.sim.VisionLanguageEncoder;
 import org.dust4j.sim.Renderer;
 import org.dust4j.sim.World;
 
@@ -21,7 +24,45 @@ import org.dust4j.sim.World;
  * evaluation rebuilds exactly the inputs the model was trained on.
  */
 public record SimSpec(FrozenRandomEncoder.Config encoder, int topSize, int wristSize, int actionHorizon, int actionDim,
-                      int maxStateDim, int embodimentId) {
+                      int maxStateDim, int embodimentId, String visionEncoder) {
+    /** The v1 stand-in: the frozen random encoder built from {@link #encoder}. */
+    public static final String RANDOM = "random";
+    /** The analytic oracle ({@link OracleEncoder}), a v2 ceiling control. */
+    public static final String ORACLE = "oracle";
+    /** The learned v2 encoder ({@link LearnedEncoder}) from its default weights file; {@code learned:PATH} names another. */
+    public static final String LEARNED = "learned";
+    /** Where the shipped learned-encoder weights live (relative to the working directory). */
+    public static final String LEARNED_DEFAULT_PATH = "models/encoder-v2/encoder.safetensors";
+
+    /**
+     * Validates the vision encoder choice: {@code random}, {@code oracle}, {@code learned} or {@code learned:PATH}.
+     * The v2 encoders have fixed shapes (Dvl 32, 16 x 16 future tokens, 10 words, 64/32 px cameras) that the other
+     * fields must match.
+     */
+    public SimSpec {
+        if (visionEncoder == null) visionEncoder = RANDOM;
+        boolean v2 = visionEncoder.equals(ORACLE) || visionEncoder.equals(LEARNED) || visionEncoder.startsWith(LEARNED + ":");
+        if (!v2 && !visionEncoder.equals(RANDOM))
+            throw new IllegalArgumentException("unknown vision encoder '" + visionEncoder + "' (known: random, oracle, learned, learned:PATH)");
+        if (v2 && (encoder.vlDim() != TokenGridEncoder.VL_DIM || encoder.visionDim() != TokenGridEncoder.CHANNELS
+                || encoder.visionTokens() != TokenGridEncoder.TOKENS || encoder.maxWords() != TokenGridEncoder.WORDS
+                || topSize != TokenGridEncoder.TOP || wristSize != TokenGridEncoder.WRIST))
+            throw new IllegalArgumentException("vision encoder " + visionEncoder + " gives Dvl " + TokenGridEncoder.VL_DIM + ", " + TokenGridEncoder.TOKENS
+                    + " x " + TokenGridEncoder.CHANNELS + " future tokens, " + TokenGridEncoder.WORDS + " words on " + TokenGridEncoder.TOP + "/"
+                    + TokenGridEncoder.WRIST + " px cameras; the settings ask for Dvl " + encoder.vlDim() + ", " + encoder.visionTokens() + " x "
+                    + encoder.visionDim() + ", " + encoder.maxWords() + " words, " + topSize + "/" + wristSize + " px");
+    }
+
+    /** The v1 spec (frozen random encoder). */
+    public SimSpec(FrozenRandomEncoder.Config encoder, int topSize, int wristSize, int actionHorizon, int actionDim, int maxStateDim, int embodimentId) {
+        this(encoder, topSize, wristSize, actionHorizon, actionDim, maxStateDim, embodimentId, RANDOM);
+    }
+
+    /** This spec with another vision encoder. */
+    public SimSpec withVisionEncoder(String kind) {
+        return new SimSpec(encoder, topSize, wristSize, actionHorizon, actionDim, maxStateDim, embodimentId, kind);
+    }
+
     /** File name inside a model or run directory. */
     public static final String FILE = "sim.json";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -36,8 +77,17 @@ public record SimSpec(FrozenRandomEncoder.Config encoder, int topSize, int wrist
         return new BatchSampler.Spec(actionHorizon, actionDim, maxStateDim, embodimentId);
     }
 
-    /** A fresh encoder (deterministic from the settings). */
-    public FrozenRandomEncoder newEncoder() {
+    /** A fresh encoder (deterministic from the settings; the learned one reads its weights file). */
+    public VisionLanguageEncoder newEncoder() {
+        if (visionEncoder.equals(ORACLE)) return new OracleEncoder();
+        if (visionEncoder.startsWith(LEARNED)) {
+            Path p = Path.of(visionEncoder.equals(LEARNED) ? LEARNED_DEFAULT_PATH : visionEncoder.substring(LEARNED.length() + 1));
+            try {
+                return LearnedEncoder.load(p);
+            } catch (IOException e) {
+                throw new IllegalArgumentException("vision encoder " + visionEncoder + ": cannot read " + p + " (" + e.getMessage() + ")");
+            }
+        }
         return new FrozenRandomEncoder(encoder, topSize, wristSize);
     }
 
@@ -81,6 +131,7 @@ public record SimSpec(FrozenRandomEncoder.Config encoder, int topSize, int wrist
         n.put("action_dim", actionDim);
         n.put("max_state_dim", maxStateDim);
         n.put("embodiment_id", embodimentId);
+        if (!visionEncoder.equals(RANDOM)) n.put("vision_encoder", visionEncoder);     // v1 files stay as they were
         org.dust4j.weights.AtomicFiles.writeString(dir.resolve(FILE), JSON.writeValueAsString(n) + "\n");
     }
 
@@ -102,7 +153,8 @@ public record SimSpec(FrozenRandomEncoder.Config encoder, int topSize, int wrist
         try {
             return new SimSpec(new FrozenRandomEncoder.Config(e.path("vl_dim").asInt(), e.path("vision_dim").asInt(), e.path("vision_tokens").asInt(),
                     e.path("max_words").asInt(), e.path("seed").asLong()), n.path("top_size").asInt(), n.path("wrist_size").asInt(),
-                    n.path("action_horizon").asInt(), n.path("action_dim").asInt(), n.path("max_state_dim").asInt(), n.path("embodiment_id").asInt());
+                    n.path("action_horizon").asInt(), n.path("action_dim").asInt(), n.path("max_state_dim").asInt(), n.path("embodiment_id").asInt(),
+                    n.path("vision_encoder").asText(RANDOM));
         } catch (IllegalArgumentException ex) {
             throw new IllegalArgumentException(f + ": " + ex.getMessage());
         }
