@@ -121,7 +121,7 @@ final class CpuGemm {
         int mt = Math.max(1, Math.min(want, m / MIN_TASK_ROWS));
         // inside a GemmPack scope, a shared K-contiguous B (a linear layer's W^T) is packed once per scope
         float[] pre = b.rank() == 2 && job.b.rs == 1 && job.b.cs != 1
-                ? GemmPack.get(new GemmPack.Key(job.b.d, job.b.off, job.b.rs, job.b.cs, k, n), k * npad, () -> {
+                ? GemmPack.get(job.b.d, new GemmPack.Key(job.b.off, job.b.rs, job.b.cs, k, n), k * npad, () -> {
                     float[] p = new float[k * npad];
                     packAllB(job, 0, p);
                     return p;

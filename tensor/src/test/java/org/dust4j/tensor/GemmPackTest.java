@@ -2,6 +2,7 @@ package org.dust4j.tensor;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The GEMM inside a {@link GemmPack} scope (right operand packed once, reused) against the oracle and against itself outside. */
@@ -58,5 +59,71 @@ class GemmPackTest {
         float[] av = a.toFloatArray(), bv = b.toFloatArray();
         for (int i = 0; i < av.length; i++) differs |= av[i] != bv[i];
         assertFalse(!differs, "the weights changed, so the product must change");
+    }
+
+    /** x @ W^T in a fresh scope; the panels of W may come from an earlier scope. */
+    private static Tensor linear(Tensor x, Tensor w) {
+        Tensor c = Tensor.zeros(x.size(0), w.size(0));
+        try (var p = GemmPack.open()) {
+            CPU.gemm(1f, x, false, w, true, 0f, c);
+        }
+        return c;
+    }
+
+    private static boolean differs(Tensor a, Tensor b) {
+        float[] av = a.toFloatArray(), bv = b.toFloatArray();
+        for (int i = 0; i < av.length; i++) if (Float.floatToRawIntBits(av[i]) != Float.floatToRawIntBits(bv[i])) return true;
+        return false;
+    }
+
+    /**
+     * Panels outlive the scope: a direct array write (which bypasses the hooks) is not seen by the next scope until
+     * {@link GemmPack#invalidate} is called. This is the probe that the cache is really kept across scopes.
+     */
+    @Test
+    void panelsAreKeptAcrossScopesUntilInvalidated() {
+        Tensor x = Check.randn(11, 1f, 17, 64), w = Check.randn(12, 1f, 96, 64);
+        Tensor first = linear(x, w);
+        float[] wd = w.floatData();
+        for (int i = 0; i < wd.length; i++) wd[i] *= -0.5f;   // direct write: no hook
+        Tensor stale = linear(x, w);
+        Check.identical("second scope reuses the first scope's panels", first, stale);
+        GemmPack.invalidate(wd);
+        Tensor fresh = linear(x, w), ref = Tensor.zeros(17, 96);
+        REF.gemm(1f, x, false, w, true, 0f, ref);
+        Check.close("after invalidate", ref, fresh, ATOL, RTOL);
+        assertFalse(!differs(first, fresh), "the weights changed, so the product must change");
+    }
+
+    /** Every in-place write of both CPU backends drops the panels: the next scope sees the new weights. */
+    @Test
+    void everyInPlaceWriteDropsThePanels() {
+        record Writer(String name, java.util.function.BiConsumer<Backend, Tensor> write) {}
+        List<Writer> writers = List.of(
+                new Writer("copyInto", (be, w) -> be.copyInto(Check.randn(21, 1f, w.shape()), w)),
+                new Writer("copyInto of a row", (be, w) -> be.copyInto(Check.randn(22, 3f, 1, w.size(1)), w.narrow(0, 5, 1))),
+                new Writer("fill", (be, w) -> be.fill(w, 0.25f)),
+                new Writer("addInPlace", (be, w) -> be.addInPlace(w, Check.randn(23, 1f, w.shape()))),
+                new Writer("gemm into W", (be, w) -> be.gemm(1f, Check.randn(24, 1f, w.size(0), 3), false,
+                        Check.randn(25, 1f, 3, w.size(1)), false, 1f, w)),
+                new Writer("adamw", (be, w) -> be.adamw(w, Check.randn(26, 1f, w.shape()), Tensor.zeros(w.shape()),
+                        Tensor.zeros(w.shape()), 0.1f, 0.9f, 0.999f, 1e-8f, 0.01f, 1)));
+        int[][] shapes = {{17, 96, 64}, {33, 300, 1000}};   // M, N, K (the second runs the parallel packing)
+        long seed = 100;
+        for (Backend be : List.of(CPU, REF)) {
+            for (Writer wr : writers) {
+                for (int[] s : shapes) {
+                    Tensor x = Check.randn(seed++, 1f, s[0], s[2]), w = Check.randn(seed++, 1f, s[1], s[2]);
+                    Tensor before = linear(x, w);
+                    Check.identical("cached panels reproduce the product", before, linear(x, w));
+                    wr.write().accept(be, w);
+                    String what = wr.name() + " on " + be.getClass().getSimpleName() + " " + java.util.Arrays.toString(s);
+                    Tensor after = linear(x, w), ref = Tensor.zeros(s[0], s[1]);
+                    REF.gemm(1f, x, false, w, true, 0f, ref);
+                    Check.close(what, ref, after, ATOL, RTOL);
+                    assertFalse(!differs(before, after), what + ": the weights changed, so the product must change");
+                }
+            }
+        }
     }
 }
