@@ -85,6 +85,15 @@ final class CpuGemm {
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     static void gemm(float alpha, Tensor a, boolean transA, Tensor b, boolean transB, float beta, Tensor c) {
+        gemm(alpha, a, transA, b, transB, beta, c, false);
+    }
+
+    /**
+     * As {@link #gemm(float, Tensor, boolean, Tensor, boolean, float, Tensor)}; {@code weightB}: the caller knows that
+     * a rank-2 op(B) is a weight of any layout (the per-category linear's W[id]), so inside a {@link GemmPack} scope its
+     * panels are kept whatever its strides. Without it only K-contiguous rank-2 operands (x @ W^T) are kept.
+     */
+    static void gemm(float alpha, Tensor a, boolean transA, Tensor b, boolean transB, float beta, Tensor c, boolean weightB) {
         Checks.GemmDims g = Checks.gemmF32(a, transA, b, transB, c);
         int m = g.m(), n = g.n(), k = g.k(), batch = g.batch();
         if (m == 0 || n == 0 || batch == 0) return;
@@ -92,7 +101,7 @@ final class CpuGemm {
             // C shares memory with an input: compute into a fresh tensor so no input is overwritten while read.
             Tensor tmp = Tensor.zeros(c.shape());
             if (beta != 0f) CpuElementwise.copyInto(c, tmp);
-            gemm(alpha, a, transA, b, transB, beta, tmp);
+            gemm(alpha, a, transA, b, transB, beta, tmp, weightB);
             CpuElementwise.copyInto(tmp, c);
             return;
         }
@@ -119,8 +128,10 @@ final class CpuGemm {
         }
         int threads = Parallel.threads(), want = TASKS_PER_THREAD * threads;
         int mt = Math.max(1, Math.min(want, m / MIN_TASK_ROWS));
-        // inside a GemmPack scope, a shared K-contiguous B (a linear layer's W^T) is packed once per scope
-        float[] pre = b.rank() == 2 && job.b.rs == 1 && job.b.cs != 1
+        // inside a GemmPack scope, a shared K-contiguous B (a linear layer's W^T) or a known weight is packed once and
+        // kept across calls (the small-M path above is not bypassed: results do not depend on the scope)
+        boolean keep = b.rank() == 2 && (weightB || job.b.rs == 1 && job.b.cs != 1);
+        float[] pre = keep
                 ? GemmPack.get(job.b.d, new GemmPack.Key(job.b.off, job.b.rs, job.b.cs, k, n), k * npad, () -> {
                     float[] p = new float[k * npad];
                     packAllB(job, 0, p);

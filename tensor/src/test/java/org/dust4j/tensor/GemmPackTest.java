@@ -16,7 +16,8 @@ class GemmPackTest {
     /** x @ W^T (+ bias through beta 1) on odd shapes, called twice in one scope (the second call uses the cached panels). */
     @Test
     void packedOnceGivesTheSameFloatsAsPackingPerCall() {
-        int[][] shapes = {{17, 33, 7}, {8, 1000, 33}, {81, 256, 1000}, {1, 1, 1}, {300, 40, 17}};   // M, N, K
+        // M, N, K (M <= 7: the small-M path, in a scope as outside)
+        int[][] shapes = {{17, 33, 7}, {8, 1000, 33}, {81, 256, 1000}, {1, 1, 1}, {300, 40, 17}, {1, 1000, 33}, {7, 33, 300}, {4, 96, 257}};
         long seed = 1;
         for (int[] s : shapes) {
             int m = s[0], n = s[1], k = s[2];
@@ -124,6 +125,34 @@ class GemmPackTest {
                     assertFalse(!differs(before, after), what + ": the weights changed, so the product must change");
                 }
             }
+        }
+    }
+
+    /** The per-category linear keeps W[id] (row-major, any category) packed in a scope; a write to W is seen. */
+    @Test
+    void categoryLinearInAScopeMatchesAndSeesWrites() {
+        int cats = 3, k = 33, n = 70;
+        for (int t : new int[] {1, 7, 17}) {
+            Tensor x = Check.randn(40 + t, 1f, 2, t, k), w = Check.randn(41 + t, 1f, cats, k, n), bias = Check.randn(42, 1f, cats, n);
+            Tensor ids = Tensor.ofLongs(new long[] {2, 0}, 2);
+            Tensor plain = CPU.categoryLinear(x, w, bias, ids), first;
+            try (var p = GemmPack.open()) {
+                first = CPU.categoryLinear(x, w, bias, ids);
+            }
+            Tensor second;
+            try (var p = GemmPack.open()) {
+                second = CPU.categoryLinear(x, w, bias, ids);
+            }
+            Check.identical("categoryLinear t=" + t + " in a scope", plain, first);
+            Check.identical("categoryLinear t=" + t + " from kept panels", plain, second);
+            Check.close("categoryLinear t=" + t + " vs oracle", REF.categoryLinear(x, w, bias, ids), second, ATOL, RTOL);
+            CPU.copyInto(Check.randn(43, 1f, 1, k, n), w.narrow(0, 2, 1));   // category 2 only
+            Tensor after;
+            try (var p = GemmPack.open()) {
+                after = CPU.categoryLinear(x, w, bias, ids);
+            }
+            Check.close("categoryLinear t=" + t + " after copyInto", REF.categoryLinear(x, w, bias, ids), after, ATOL, RTOL);
+            assertFalse(!differs(first.select(0, 0), after.select(0, 0)), "category 2 changed, so sample 0's output must change");
         }
     }
 }
