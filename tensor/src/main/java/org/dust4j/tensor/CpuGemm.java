@@ -47,6 +47,13 @@ final class CpuGemm {
     static final int NC = Integer.getInteger("dust4j.gemm.nc", 512);
     /** Problems with batch*M*N*K below this run on the calling thread. */
     static final long SERIAL_WORK = 1L << 18;
+    /**
+     * The same for a right operand already packed (a kept weight, {@link GemmPack}): without packing, the work per call
+     * is small enough that handing half of it to a pool thread costs more than it saves (JMH ModelShapesBench.Linear,
+     * 2 threads on the shared 2-core machine at load 1.3-2: 17x256x256 17-19 us serial vs 52-58 us split, 17x1024x256
+     * 62-72 vs 122-137, 81x256x256 73 vs 156-163). {@code -Ddust4j.gemm.packedSerialWork} overrides it (tuning only).
+     */
+    static final long PACKED_SERIAL_WORK = Long.getLong("dust4j.gemm.packedSerialWork", 1L << 23);
     /** Tasks per thread in the parallel split (more tasks balance better on a busy machine). */
     private static final int TASKS_PER_THREAD = Integer.getInteger("dust4j.gemm.tasks", 4);
     /**
@@ -138,7 +145,11 @@ final class CpuGemm {
                     return p;
                 }) : null;
         if (pre != null) {
-            for (int bi = 0; bi < batch; bi++) sharedRegions(job, bi, mt, want, pre);
+            boolean serial = (long) batch * m * n * k < PACKED_SERIAL_WORK;
+            for (int bi = 0; bi < batch; bi++) {
+                if (serial) regionSharedB(job, bi, 0, m, 0, n, SCRATCH.get(), pre);
+                else sharedRegions(job, bi, mt, want, pre);
+            }
             return;
         }
         if ((long) batch * m * n * k < SERIAL_WORK) {

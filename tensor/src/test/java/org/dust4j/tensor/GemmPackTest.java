@@ -155,4 +155,31 @@ class GemmPackTest {
             assertFalse(!differs(first.select(0, 0), after.select(0, 0)), "category 2 changed, so sample 0's output must change");
         }
     }
+
+    /** Kept panels, serial (small) and split (large) problems: the same floats at 1, 2 and 3 threads. */
+    @Test
+    void keptPanelsAreBitIdenticalAtAnyThreadCount() {
+        int saved = Parallel.threads();
+        int[][] shapes = {{17, 256, 256}, {81, 768, 256}, {33, 1000, 300}, {9, 7, 1000}};   // M, N, K: serial, split, split, serial
+        try {
+            long seed = 300;
+            for (int[] s : shapes) {
+                Tensor x = Check.randn(seed++, 1f, s[0], s[2]), w = Check.randn(seed++, 1f, s[1], s[2]);
+                Tensor first = null;
+                for (int threads : new int[] {1, 2, 3}) {
+                    Parallel.setThreads(threads);
+                    for (int rep = 0; rep < 2; rep++) {   // the second call reads the kept panels
+                        Tensor c = linear(x, w);
+                        if (first == null) first = c;
+                        else Check.identical("threads " + threads + " call " + rep + " " + java.util.Arrays.toString(s), first, c);
+                    }
+                }
+                Tensor ref = Tensor.zeros(s[0], s[1]);
+                REF.gemm(1f, x, false, w, true, 0f, ref);
+                Check.close("vs oracle " + java.util.Arrays.toString(s), ref, first, ATOL, RTOL);
+            }
+        } finally {
+            Parallel.setThreads(saved);
+        }
+    }
 }
