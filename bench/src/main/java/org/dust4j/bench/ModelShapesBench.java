@@ -3,6 +3,7 @@ package org.dust4j.bench;
 import java.util.concurrent.TimeUnit;
 import org.dust4j.tensor.Backend;
 import org.dust4j.tensor.Backends;
+import org.dust4j.tensor.GemmPack;
 import org.dust4j.tensor.Parallel;
 import org.dust4j.tensor.Tensor;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -61,6 +62,10 @@ public class ModelShapesBench {
         @Param({"2"})
         public int threads;
 
+        /** Whether W^T stays packed across calls ({@link GemmPack}, as in the model's forward and sample). */
+        @Param({"true", "false"})
+        public boolean packed;
+
         Backend be;
         Tensor x, w, b, y;
 
@@ -77,7 +82,9 @@ public class ModelShapesBench {
         @Benchmark
         public Tensor linear() {
             be.copyInto(b, y);
-            be.gemm(1f, x, false, w, true, 1f, y);
+            try (var p = packed ? GemmPack.open() : null) {
+                be.gemm(1f, x, false, w, true, 1f, y);
+            }
             return y;
         }
     }

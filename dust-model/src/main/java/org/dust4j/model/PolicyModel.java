@@ -66,10 +66,13 @@ public abstract sealed class PolicyModel extends Module permits DustModel, Gr00t
         return this;
     }
 
-    /** {@code dust4j forward}: validates the inputs and returns the velocities (no tape, current train/eval mode). */
+    /**
+     * {@code dust4j forward}: validates the inputs and returns the velocities (no tape, current train/eval mode). The
+     * linear layers' weights are packed for the GEMM once and reused by later calls ({@link org.dust4j.tensor.GemmPack}).
+     */
     public Map<String, Tensor> forward(Map<String, Tensor> inputs) {
         Map<String, Tensor> in = onDevice(forwardSpec().check(inputs, allowNonFinite));
-        try (var g = GradMode.noGrad()) {
+        try (var g = GradMode.noGrad(); var pk = org.dust4j.tensor.GemmPack.open()) {
             Map<String, Tensor> out = new LinkedHashMap<>();
             forwardChecked(in).forEach((k, v) -> out.put(k, v.value()));
             return out;
@@ -88,7 +91,8 @@ public abstract sealed class PolicyModel extends Module permits DustModel, Gr00t
     /**
      * {@code dust4j sample}: validates and runs the sampler without a tape. The cross-attention keys/values of the
      * VL features are computed once per call ({@link ContextCache}): every step attends to the same features; the
-     * weights of the linear layers are packed for the GEMM once per call ({@link org.dust4j.tensor.GemmPack}).
+     * weights of the linear layers are packed for the GEMM once and kept for later calls until written
+     * ({@link org.dust4j.tensor.GemmPack}).
      */
     public Map<String, Tensor> sample(Map<String, Tensor> inputs, SamplerOptions options) {
         Map<String, Tensor> in = onDevice(sampleSpec().check(inputs, allowNonFinite));

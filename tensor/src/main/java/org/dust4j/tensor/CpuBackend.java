@@ -22,20 +22,24 @@ public final class CpuBackend implements Backend {
     public Tensor copy(Tensor x) { return CpuElementwise.copy(x); }
 
     @Override
-    public void copyInto(Tensor src, Tensor dst) { CpuElementwise.copyInto(src, dst); }
+    public void copyInto(Tensor src, Tensor dst) {
+        try { CpuElementwise.copyInto(src, dst); } finally { GemmPack.written(dst); }
+    }
 
     @Override
     public Tensor convert(Tensor x, DType target) { return CpuElementwise.convert(x, target); }
 
     @Override
-    public void fill(Tensor dst, float value) { CpuElementwise.fill(dst, value); }
+    public void fill(Tensor dst, float value) {
+        try { CpuElementwise.fill(dst, value); } finally { GemmPack.written(dst); }
+    }
 
     @Override
     public Tensor random(long seed, boolean normal, int... shape) { return CpuElementwise.random(seed, normal, shape); }
 
     @Override
     public void gemm(float alpha, Tensor a, boolean transA, Tensor b, boolean transB, float beta, Tensor c) {
-        CpuGemm.gemm(alpha, a, transA, b, transB, beta, c);
+        try { CpuGemm.gemm(alpha, a, transA, b, transB, beta, c); } finally { GemmPack.written(c); }
     }
 
     @Override
@@ -51,7 +55,9 @@ public final class CpuBackend implements Backend {
     public Tensor unaryBackward(Ops.Unary op, Tensor x, Tensor gradOut) { return CpuElementwise.unaryBackward(op, x, gradOut); }
 
     @Override
-    public void addInPlace(Tensor dst, Tensor src) { CpuElementwise.addInPlace(dst, src); }
+    public void addInPlace(Tensor dst, Tensor src) {
+        try { CpuElementwise.addInPlace(dst, src); } finally { GemmPack.written(dst); }
+    }
 
     @Override
     public Tensor reduce(Ops.Reduce op, Tensor x, int axis, boolean keepDim) { return CpuReduce.reduce(op, x, axis, keepDim); }
@@ -116,6 +122,12 @@ public final class CpuBackend implements Backend {
     @Override
     public void adamw(Tensor param, Tensor grad, Tensor m, Tensor v, float lr, float beta1, float beta2, float eps,
                       float weightDecay, int step) {
-        CpuElementwise.adamw(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step);
+        try {
+            CpuElementwise.adamw(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step);
+        } finally {
+            GemmPack.written(param);
+            GemmPack.written(m);
+            GemmPack.written(v);
+        }
     }
 }

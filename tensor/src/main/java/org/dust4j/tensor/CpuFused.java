@@ -40,8 +40,8 @@ final class CpuFused {
 
     /**
      * {@code y[b] = x[b] @ W[id[b]] + bias[id[b]]}: one gemm per sample on the view W[id[b]] (no gathered copy of the
-     * weights), the bias row pre-filled and accumulated by the gemm epilogue. Ids are checked against the category
-     * count before any work.
+     * weights), the bias row pre-filled and accumulated by the gemm epilogue; inside a {@link GemmPack} scope W[id] stays
+     * packed across calls. Ids are checked against the category count before any work.
      */
     static Tensor categoryLinear(Tensor x, Tensor w, Tensor bias, Tensor ids) {
         int[] g = Checks.categoryLinear("categoryLinear", x, w, bias, ids);
@@ -53,7 +53,7 @@ final class CpuFused {
         for (int b = 0; b < nb; b++) {
             Tensor yb = y.select(0, b);
             if (bias != null) CpuElementwise.copyInto(bias.select(0, (int) id[b]), yb);
-            CpuGemm.gemm(1f, x.select(0, b), false, w.select(0, (int) id[b]), false, bias != null ? 1f : 0f, yb);
+            CpuGemm.gemm(1f, x.select(0, b), false, w.select(0, (int) id[b]), false, bias != null ? 1f : 0f, yb, true);
         }
         return y;
     }

@@ -47,6 +47,13 @@ final class CpuGemm {
     static final int NC = Integer.getInteger("dust4j.gemm.nc", 512);
     /** Problems with batch*M*N*K below this run on the calling thread. */
     static final long SERIAL_WORK = 1L << 18;
+    /**
+     * The same for a right operand already packed (a kept weight, {@link GemmPack}): without packing, the work per call
+     * is small enough that handing half of it to a pool thread costs more than it saves (JMH ModelShapesBench.Linear,
+     * 2 threads on the shared 2-core machine at load 1.3-2: 17x256x256 17-19 us serial vs 52-58 us split, 17x1024x256
+     * 62-72 vs 122-137, 81x256x256 73 vs 156-163). {@code -Ddust4j.gemm.packedSerialWork} overrides it (tuning only).
+     */
+    static final long PACKED_SERIAL_WORK = Long.getLong("dust4j.gemm.packedSerialWork", 1L << 23);
     /** Tasks per thread in the parallel split (more tasks balance better on a busy machine). */
     private static final int TASKS_PER_THREAD = Integer.getInteger("dust4j.gemm.tasks", 4);
     /**
@@ -85,6 +92,15 @@ final class CpuGemm {
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     static void gemm(float alpha, Tensor a, boolean transA, Tensor b, boolean transB, float beta, Tensor c) {
+        gemm(alpha, a, transA, b, transB, beta, c, false);
+    }
+
+    /**
+     * As {@link #gemm(float, Tensor, boolean, Tensor, boolean, float, Tensor)}; {@code weightB}: the caller knows that
+     * a rank-2 op(B) is a weight of any layout (the per-category linear's W[id]), so inside a {@link GemmPack} scope its
+     * panels are kept whatever its strides. Without it only K-contiguous rank-2 operands (x @ W^T) are kept.
+     */
+    static void gemm(float alpha, Tensor a, boolean transA, Tensor b, boolean transB, float beta, Tensor c, boolean weightB) {
         Checks.GemmDims g = Checks.gemmF32(a, transA, b, transB, c);
         int m = g.m(), n = g.n(), k = g.k(), batch = g.batch();
         if (m == 0 || n == 0 || batch == 0) return;
@@ -92,7 +108,7 @@ final class CpuGemm {
             // C shares memory with an input: compute into a fresh tensor so no input is overwritten while read.
             Tensor tmp = Tensor.zeros(c.shape());
             if (beta != 0f) CpuElementwise.copyInto(c, tmp);
-            gemm(alpha, a, transA, b, transB, beta, tmp);
+            gemm(alpha, a, transA, b, transB, beta, tmp, weightB);
             CpuElementwise.copyInto(tmp, c);
             return;
         }
@@ -119,15 +135,21 @@ final class CpuGemm {
         }
         int threads = Parallel.threads(), want = TASKS_PER_THREAD * threads;
         int mt = Math.max(1, Math.min(want, m / MIN_TASK_ROWS));
-        // inside a GemmPack scope, a shared K-contiguous B (a linear layer's W^T) is packed once per scope
-        float[] pre = b.rank() == 2 && job.b.rs == 1 && job.b.cs != 1
-                ? GemmPack.get(new GemmPack.Key(job.b.d, job.b.off, job.b.rs, job.b.cs, k, n), k * npad, () -> {
+        // inside a GemmPack scope, a shared K-contiguous B (a linear layer's W^T) or a known weight is packed once and
+        // kept across calls (the small-M path above is not bypassed: results do not depend on the scope)
+        boolean keep = b.rank() == 2 && (weightB || job.b.rs == 1 && job.b.cs != 1);
+        float[] pre = keep
+                ? GemmPack.get(job.b.d, new GemmPack.Key(job.b.off, job.b.rs, job.b.cs, k, n), k * npad, () -> {
                     float[] p = new float[k * npad];
                     packAllB(job, 0, p);
                     return p;
                 }) : null;
         if (pre != null) {
-            for (int bi = 0; bi < batch; bi++) sharedRegions(job, bi, mt, want, pre);
+            boolean serial = (long) batch * m * n * k < PACKED_SERIAL_WORK;
+            for (int bi = 0; bi < batch; bi++) {
+                if (serial) regionSharedB(job, bi, 0, m, 0, n, SCRATCH.get(), pre);
+                else sharedRegions(job, bi, mt, want, pre);
+            }
             return;
         }
         if ((long) batch * m * n * k < SERIAL_WORK) {

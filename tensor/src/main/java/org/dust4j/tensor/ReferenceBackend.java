@@ -29,6 +29,11 @@ public class ReferenceBackend implements Backend {
 
     @Override
     public void copyInto(Tensor src, Tensor dst) {
+        try { copyIntoUnhooked(src, dst); } finally { GemmPack.written(dst); }
+    }
+
+    /** {@link #copyInto} without the {@link GemmPack#written} hook. */
+    private void copyIntoUnhooked(Tensor src, Tensor dst) {
         Tensor s = src.expand(Shape.broadcast("copyInto", src.shape(), dst.shape()));
         if (!Arrays.equals(s.shape(), dst.shape())) {
             throw new IllegalArgumentException("copyInto: source " + Shape.str(src.shape()) + " does not broadcast to "
@@ -80,6 +85,11 @@ public class ReferenceBackend implements Backend {
 
     @Override
     public void gemm(float alpha, Tensor a, boolean transA, Tensor b, boolean transB, float beta, Tensor c) {
+        try { gemmUnhooked(alpha, a, transA, b, transB, beta, c); } finally { GemmPack.written(c); }
+    }
+
+    /** {@link #gemm} without the {@link GemmPack#written} hook. */
+    private void gemmUnhooked(float alpha, Tensor a, boolean transA, Tensor b, boolean transB, float beta, Tensor c) {
         Checks.GemmDims g = Checks.gemmF32(a, transA, b, transB, c);
         for (int bi = 0; bi < g.batch(); bi++) {
             Tensor a2 = a.rank() == 3 ? a.select(0, bi) : a, b2 = b.rank() == 3 ? b.select(0, bi) : b;
@@ -219,6 +229,11 @@ public class ReferenceBackend implements Backend {
 
     @Override
     public void addInPlace(Tensor dst, Tensor src) {
+        try { addInPlaceUnhooked(dst, src); } finally { GemmPack.written(dst); }
+    }
+
+    /** {@link #addInPlace} without the {@link GemmPack#written} hook. */
+    private void addInPlaceUnhooked(Tensor dst, Tensor src) {
         Checks.requireF32("addInPlace", dst, src);
         Tensor s = src.expand(Shape.broadcast("addInPlace", src.shape(), dst.shape()));
         if (!Arrays.equals(s.shape(), dst.shape())) {
@@ -523,6 +538,12 @@ public class ReferenceBackend implements Backend {
 
     @Override
     public void adamw(Tensor param, Tensor grad, Tensor m, Tensor v, float lr, float beta1, float beta2, float eps,
+                      float weightDecay, int step) {
+        try { adamwUnhooked(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step); } finally { GemmPack.written(param); GemmPack.written(m); GemmPack.written(v); }
+    }
+
+    /** {@link #adamw} without the {@link GemmPack#written} hook. */
+    private void adamwUnhooked(Tensor param, Tensor grad, Tensor m, Tensor v, float lr, float beta1, float beta2, float eps,
                       float weightDecay, int step) {
         Checks.adamw(param, grad, m, v);
         AdamScalars s = AdamScalars.of(lr, beta1, beta2, weightDecay, step);

@@ -37,7 +37,7 @@ public final class Tensor {
         return zeros(DType.F32, shape);
     }
 
-    /** Wraps (does not copy) an F32 array as a contiguous tensor. */
+    /** Wraps (does not copy) an F32 array as a contiguous tensor (later direct writes: see {@link #floatData()}). */
     public static Tensor of(float[] data, int... shape) {
         checkLength(data.length, shape);
         return new Tensor(new CpuStorage.Floats(data), shape, Shape.contiguousStrides(shape), 0);
@@ -111,7 +111,10 @@ public final class Tensor {
         return true;
     }
 
-    /** The backing F32 array of a CPU F32 tensor (not a copy; honour {@link #offset()} and strides). */
+    /**
+     * The backing F32 array of a CPU F32 tensor (not a copy; honour {@link #offset()} and strides). Whoever writes into
+     * it after the tensor may have been a GEMM right operand calls {@link GemmPack#invalidate(float[])} afterwards.
+     */
     public float[] floatData() {
         if (storage instanceof CpuStorage.Floats f) return f.data();
         throw new IllegalStateException("floatData() needs a CPU F32 tensor, this one is "
@@ -142,7 +145,10 @@ public final class Tensor {
     public void setFloat(float v, int... idx) {
         int p = index(idx);
         switch (storage) {
-            case CpuStorage.Floats f -> f.data()[p] = v;
+            case CpuStorage.Floats f -> {
+                f.data()[p] = v;
+                GemmPack.invalidate(f.data());   // the array may hold a GEMM operand's cached panels
+            }
             case CpuStorage.Shorts s -> s.data()[p] = s.dtype() == DType.BF16 ? Half.floatToBf16(v) : Half.floatToF16(v);
             case CpuStorage.Longs l -> l.data()[p] = (long) v;
             case CpuStorage.Ints n -> n.data()[p] = (int) v;
