@@ -40,7 +40,7 @@ __device__ __forceinline__ float apply_unary(int op, float x) {
         case U_TANH: return tanhf(x);
         case U_SIGMOID: return sigmoidf_(x);
         case U_SILU: return x * sigmoidf_(x);
-        case U_RELU: return x > 0.f ? x : 0.f;
+        case U_RELU: return x < 0.f ? 0.f : x;  // as PyTorch and ReferenceBackend: NaN and -0.0 pass through
         default: return 0.5f * x * (1.f + tanhf(SQRT_2_OVER_PI * (x + GELU_C * x * x * x)));
     }
 }
@@ -58,7 +58,7 @@ __device__ __forceinline__ float unary_derivative(int op, float x) {
         case U_TANH: { float t = tanhf(x); return 1.f - t * t; }
         case U_SIGMOID: { float s = sigmoidf_(x); return s * (1.f - s); }
         case U_SILU: { float s = sigmoidf_(x); return s * (1.f + x * (1.f - s)); }
-        case U_RELU: return x > 0.f ? 1.f : 0.f;
+        case U_RELU: return x <= 0.f ? 0.f : 1.f;  // threshold_backward: the gradient passes where x is NaN
         default: {
             float u = SQRT_2_OVER_PI * (x + GELU_C * x * x * x);
             float t = tanhf(u);

@@ -81,6 +81,12 @@ class CudaKernelsGpuTest {
                 TestData.close("unary " + op, R.unary(op, x), host(cb.unary(op, x)), 1e-6, 4e-6);
                 TestData.close("unary bwd " + op, R.unaryBackward(op, x, a), host(cb.unaryBackward(op, x, a)), 1e-6, 4e-6);
             }
+            // ReLU follows PyTorch on non-finite input: NaN passes through forward and its gradient passes backward.
+            Tensor odd = Tensor.of(new float[] {Float.NaN, -0f, 0f, -1f, 2f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}, 7);
+            Tensor g7 = Tensor.of(new float[] {3f, 3f, 3f, 3f, 3f, 3f, 3f}, 7);
+            TestData.close("relu non-finite", R.unary(Ops.Unary.RELU, odd), host(cb.unary(Ops.Unary.RELU, odd)), 0, 0);
+            TestData.close("relu bwd non-finite", R.unaryBackward(Ops.Unary.RELU, odd, g7),
+                    host(cb.unaryBackward(Ops.Unary.RELU, odd, g7)), 0, 0);
             Tensor dst = cb.toDevice(a);
             cb.addInPlace(dst, row);
             TestData.close("addInPlace", R.binary(Ops.Binary.ADD, a, row), host(dst), 1e-6, 1e-6);
