@@ -313,7 +313,7 @@ public final class EagleBackbone implements AutoCloseable {
 
     /**
      * Section 4.8's attention with the flash-attention-2 padding rule: a query at a masked position outputs zeros;
-     * other queries attend to keys j <= i with mask 1. q [B, L, H, hd], k, v [B, L, KV, hd]; query head j uses
+     * other queries attend to keys j &lt;= i with mask 1. q [B, L, H, hd], k, v [B, L, KV, hd]; query head j uses
      * key/value head j / (H/KV). Scores per row of the batch are one batched gemm [H, L, L]. Returns [B·L, H·hd].
      */
     private Tensor maskedAttention(float[] q, float[] k, float[] v, long[] mask, int b, int l) {

@@ -1,7 +1,7 @@
 package org.dust4j.backbone;
 
 /**
- * The error function in double precision (the JDK has none): the Maclaurin series for |x| < 2.5 (at most ~1.5
+ * The error function in double precision (the JDK has none): the Maclaurin series for |x| &lt; 2.5 (at most ~1.5
  * decimal digits lost to cancellation) and the continued fraction of erfc, evaluated backwards from a fixed depth,
  * above. Relative error below 1e-13 on the whole line (ErfTest compares published values).
  */

@@ -58,7 +58,7 @@ final class PeerRun {
     }
 
     /**
-     * Checks a peer's output against the reference: max |got - ref| <= rel * max |ref| (rel says how far float32
+     * Checks a peer's output against the reference: max |got - ref| &lt;= rel * max |ref| (rel says how far float32
      * engines may drift; see the caller). Throws, naming the output, when it does not hold or shapes differ.
      */
     static double check(String what, float[] got, Tensor ref, double rel) {

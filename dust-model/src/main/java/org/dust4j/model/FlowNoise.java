@@ -41,7 +41,7 @@ public final class FlowNoise {
 
     /**
      * Gamma(shape, 1) by Marsaglia-Tsang from the stream {@code seed} (normals and uniforms on two separate
-     * sub-streams, since {@link Rng#normal} reads the uniform counters 2j and 2j+1); shape < 1 via the
+     * sub-streams, since {@link Rng#normal} reads the uniform counters 2j and 2j+1); shape &lt; 1 via the
      * Gamma(shape+1)·U^(1/shape) boost.
      */
     static double gamma(long seed, double shape) {

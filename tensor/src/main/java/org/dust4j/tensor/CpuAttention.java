@@ -69,7 +69,7 @@ final class CpuAttention {
 
     /**
      * s[off, off+n) = e^(s - shift) in place, n a multiple of the vector length: e^x for x in about [-87, 88], 0 below
-     * -87. Range reduction x = n ln2 + r, |r| <= ln2/2, and a degree-7 Taylor polynomial (relative error ~1e-8
+     * -87. Range reduction x = n ln2 + r, |r| &lt;= ln2/2, and a degree-7 Taylor polynomial (relative error ~1e-8
      * before rounding, so within 2 ulp); built only from exactly specified operations, so it gives the same bits
      * compiled or interpreted. Arrays in and out, never a vector (see {@link CpuElementwiseMath}).
      */

@@ -68,7 +68,7 @@ final class CpuElementwiseMath {
         }
     }
 
-    /** o = log(x): log(0) = -inf, log(x<0) = NaN, log(inf) = inf. */
+    /** o = log(x): log(0) = -inf, log(x&lt;0) = NaN, log(inf) = inf. */
     static void log(float[] xa, int xo, float[] o, int oo, int n) {
         for (int i = 0; i < n; i += L) {
             VectorMask<Float> k = SP.indexInRange(i, n);
@@ -139,7 +139,7 @@ final class CpuElementwiseMath {
 
     /**
      * o = f(x) (g null) or o = g * f'(x) for the derivative functions; every span dense. tanh: an odd Taylor
-     * polynomial for |x| < 0.4, (1 - e^-2|x|) / (1 + e^-2|x|) above, then the sign of x. sigmoid 1 / (1 + e^-x),
+     * polynomial for |x| &lt; 0.4, (1 - e^-2|x|) / (1 + e^-2|x|) above, then the sign of x. sigmoid 1 / (1 + e^-x),
      * SILU x / (1 + e^-x), GELU_TANH x / (1 + e^-2u) with u = sqrt(2/pi)(x + 0.044715 x^3) (no cancellation of
      * 1 + tanh u for negative x). Derivatives: 1 - tanh^2 = 4e / (1+e)^2 with e = e^-2|x|; sigmoid' s (1 - s) with
      * 1 - s = e s (e = e^-x kept finite); SILU' s (1 + x (1 - s)); GELU' s + 2x s (1-s) c (1 + 3a x^2), exactly 1

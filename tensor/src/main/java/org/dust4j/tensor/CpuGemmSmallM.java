@@ -49,7 +49,7 @@ final class CpuGemmSmallM {
         return bits;
     }
 
-    /** Whether the fast path takes a problem: K-contiguous A rows and op(B) columns, m <= MAX_M, 16-lane vectors. */
+    /** Whether the fast path takes a problem: K-contiguous A rows and op(B) columns, m &lt;= MAX_M, 16-lane vectors. */
     static boolean applies(int m, int aColStride, int bRowStride) {
         return L == 16 && m <= MAX_M && aColStride == 1 && bRowStride == 1 && !Boolean.getBoolean("dust4j.gemm.nosmallm");
     }

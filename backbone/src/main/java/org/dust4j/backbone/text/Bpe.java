@@ -27,7 +27,7 @@ public final class Bpe {
     private final Map<String, Integer> vocab;
     private final Map<Integer, String> byId;
     private final int[] byteIds = new int[256];
-    /** (leftId << 32 | rightId) -> (rank << 32 | mergedId). */
+    /** (leftId &lt;&lt; 32 | rightId) -> (rank &lt;&lt; 32 | mergedId). */
     private final Map<Long, Long> merges;
     private final boolean ignoreMerges;
     private final Map<String, int[]> cache = new ConcurrentHashMap<>();

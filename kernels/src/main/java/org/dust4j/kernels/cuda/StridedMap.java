@@ -78,7 +78,7 @@ public record StridedMap(int[] shape, long[] strides, long offset) {
         return off;
     }
 
-    /** ceil(log2 d) for a divisor 1 <= d < 2^31. */
+    /** ceil(log2 d) for a divisor 1 &lt;= d &lt; 2^31. */
     public static int shift(int d) {
         if (d < 1) throw new IllegalArgumentException("divisor " + d);
         return 32 - Integer.numberOfLeadingZeros(d - 1);
@@ -90,7 +90,7 @@ public record StridedMap(int[] shape, long[] strides, long offset) {
         return (int) (((twoS - d) << 32) / d + 1);
     }
 
-    /** n / d for 0 <= n < 2^31 as common.cuh's fast_div computes it: (umulhi(n, magic) + n) >>> shift in 32 bits. */
+    /** n / d for 0 &lt;= n &lt; 2^31 as common.cuh's fast_div computes it: (umulhi(n, magic) + n) >>> shift in 32 bits. */
     public static long fastDiv(long n, int magic, int shift) {
         long hi = (n * Integer.toUnsignedLong(magic)) >>> 32;
         return ((hi + n) & 0xffffffffL) >>> shift;

@@ -235,7 +235,7 @@ public final class TrainRun {
     }
 
     /**
-     * Keeps the metrics lines with step <= {@code step}; returns the elapsed_s of the last kept line. Only a torn
+     * Keeps the metrics lines with step &lt;= {@code step}; returns the elapsed_s of the last kept line. Only a torn
      * last line (a kill mid-write) is dropped; an unreadable line before it is an error naming the line, and lines
      * holding NaN (older files wrote it bare) are kept.
      */
