@@ -86,14 +86,19 @@ public final class JsonFuzz {
         return root.toString().replace(marker, hostile(rng));
     }
 
-    private static String removeOrAddKey(String valid, SplittableRandom rng) {
-        JsonNode root = parse(valid);
-        if (root == null) return valid;
+    /** A random (object, key) slot of the tree, or null when it holds no object with keys. */
+    private static Object[] randomObjectSlot(JsonNode root, SplittableRandom rng) {
         List<Object[]> s = new ArrayList<>();
         slots(root, s);
         List<Object[]> objs = s.stream().filter(x -> x[0] instanceof ObjectNode).toList();
-        if (objs.isEmpty()) return valid;
-        Object[] slot = objs.get(rng.nextInt(objs.size()));
+        return objs.isEmpty() ? null : objs.get(rng.nextInt(objs.size()));
+    }
+
+    private static String removeOrAddKey(String valid, SplittableRandom rng) {
+        JsonNode root = parse(valid);
+        if (root == null) return valid;
+        Object[] slot = randomObjectSlot(root, rng);
+        if (slot == null) return valid;
         ObjectNode o = (ObjectNode) slot[0];
         if (rng.nextBoolean()) o.remove((String) slot[1]);
         else o.put("unknown_key_" + rng.nextInt(100), rng.nextInt(5));
@@ -103,11 +108,8 @@ public final class JsonFuzz {
     private static String duplicateKey(String valid, SplittableRandom rng) {
         JsonNode root = parse(valid);
         if (root == null) return valid;
-        List<Object[]> s = new ArrayList<>();
-        slots(root, s);
-        List<Object[]> objs = s.stream().filter(x -> x[0] instanceof ObjectNode).toList();
-        if (objs.isEmpty()) return valid;
-        Object[] slot = objs.get(rng.nextInt(objs.size()));
+        Object[] slot = randomObjectSlot(root, rng);
+        if (slot == null) return valid;
         ObjectNode o = (ObjectNode) slot[0];
         String key = (String) slot[1];
         String marker = "@@DUP@@";

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Without a CUDA device (this machine): the provider says so without throwing and --device cuda falls back visibly. */
+/** Without a CUDA device (this machine): the provider says so without throwing (the CLI's --device cuda then fails with one line: DeviceOptionTest). */
 class CudaProviderTest {
 
     @BeforeEach
